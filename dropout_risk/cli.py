@@ -1,0 +1,29 @@
+"""The `dropout-risk` command line: thin commands over library functions.
+
+Each group of commands lives in `dropout_risk/commands/`; heavy libraries are
+imported inside the commands so that `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from dropout_risk.commands import data
+
+app = typer.Typer(
+    name="dropout-risk",
+    help="Dropout early-warning service: validate records, build indicators, train, score, serve.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+data.register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Command groups of the `dropout-risk` CLI; each module has `register(app)`."""

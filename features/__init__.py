@@ -1,0 +1,1 @@
+"""Raw records -> validated tables -> per-student indicators as of a date."""

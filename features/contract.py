@@ -1,0 +1,211 @@
+"""The input data contract: the seven tables, their columns, and the in-memory types.
+
+This module is the single source of truth that the loader, the validator, the
+synthetic county and the indicators all read. DESIGN.md's "Input data contract"
+section is written out here as data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+import pandas as pd
+
+ColumnKind = Literal["id", "text", "date", "bool", "int", "float", "code"]
+
+LEVELS = ("primary", "junior", "nine_year")
+GENDERS = ("F", "M")
+DISABILITIES = ("none", "physical", "visual", "hearing", "intellectual", "multiple", "other")
+GUARDIANS = ("parents", "father", "mother", "grandparents", "relatives", "other", "none")
+ATTENDANCE_STATUSES = ("present", "late", "absent_excused", "absent_sick", "absent_unexcused")
+DROPOUT_REASONS = (
+    "child_labor",
+    "learning_difficulty",
+    "early_marriage",
+    "religious",
+    "disability",
+    "family_poverty",
+    "illness",
+    "migration",
+    "other",
+    "unknown",
+)
+
+# Ids are strings backed by Arrow: "007" keeps its zeros, and 20M attendance rows
+# cost bytes per id rather than a Python object each.
+ID_DTYPE = pd.StringDtype("pyarrow")
+TEXT_DTYPE = pd.StringDtype("pyarrow")
+DATE_DTYPE = "datetime64[ns]"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its kind, allowed codes or range, and whether it may be empty."""
+
+    name: str
+    kind: ColumnKind
+    nullable: bool = False
+    codes: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    required: bool = True
+
+    @property
+    def dtype(self) -> object:
+        """The pandas dtype the loader gives this column."""
+        if self.kind in ("id",):
+            return ID_DTYPE
+        if self.kind == "text":
+            return TEXT_DTYPE
+        if self.kind == "date":
+            return DATE_DTYPE
+        if self.kind == "bool":
+            return "boolean" if self.nullable else "bool"
+        if self.kind == "int":
+            return "Int16" if self.nullable else "int16"
+        if self.kind == "float":
+            return "float64"
+        return pd.CategoricalDtype(list(self.codes or ()), ordered=False)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the contract: its columns and the columns that identify a row."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = field(default=())
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+SCHOOLS = Table(
+    "schools",
+    (
+        Column("school_id", "id"),
+        Column("name", "text"),
+        Column("county", "text"),
+        Column("township", "text"),
+        Column("level", "code", codes=LEVELS),
+        Column("rural", "bool"),
+        Column("boarding", "bool"),
+    ),
+    key=("school_id",),
+)
+STUDENTS = Table(
+    "students",
+    (
+        Column("student_id", "id"),
+        Column("household_id", "id"),
+        Column("gender", "code", codes=GENDERS),
+        Column("birth_date", "date"),
+        Column("ethnic_minority", "bool"),
+        Column("disability", "code", codes=DISABILITIES),
+        # Shown to case workers in scope; never an indicator, never logged.
+        Column("name", "text", nullable=True, required=False),
+    ),
+    key=("student_id",),
+)
+ENROLLMENTS = Table(
+    "enrollments",
+    (
+        Column("student_id", "id"),
+        Column("school_year", "int", min=1990, max=2100),
+        Column("school_id", "id"),
+        Column("grade", "int", min=1, max=9),
+        Column("boarding", "bool"),
+        Column("distance_km", "float", nullable=True, min=0, max=500),
+    ),
+    key=("student_id", "school_year"),
+)
+HOUSEHOLDS = Table(
+    "households",
+    (
+        Column("household_id", "id"),
+        Column("recorded_on", "date"),
+        Column("registered_poor", "bool"),
+        Column("low_income_allowance", "bool"),
+        Column("father_migrant", "bool"),
+        Column("mother_migrant", "bool"),
+        Column("guardian", "code", codes=GUARDIANS),
+    ),
+    key=("household_id", "recorded_on"),
+)
+ATTENDANCE = Table(
+    "attendance",
+    (
+        Column("student_id", "id"),
+        Column("date", "date"),
+        Column("status", "code", codes=ATTENDANCE_STATUSES),
+    ),
+    key=("student_id", "date"),
+)
+GRADES = Table(
+    "grades",
+    (
+        Column("student_id", "id"),
+        Column("school_year", "int", min=1990, max=2100),
+        Column("term", "int", min=1, max=2),
+        Column("subject", "text"),
+        Column("score", "float", min=0, max=100),
+        Column("exam_date", "date"),
+    ),
+    key=("student_id", "school_year", "term", "subject"),
+)
+DROPOUTS = Table(
+    "dropouts",
+    (
+        Column("student_id", "id"),
+        Column("left_on", "date"),
+        Column("reason", "code", codes=DROPOUT_REASONS),
+        Column("returned_on", "date", nullable=True),
+    ),
+    key=("student_id", "left_on"),
+)
+
+CONTRACT: dict[str, Table] = {
+    t.name: t for t in (SCHOOLS, STUDENTS, ENROLLMENTS, HOUSEHOLDS, ATTENDANCE, GRADES, DROPOUTS)
+}
+TABLE_NAMES: tuple[str, ...] = tuple(CONTRACT)
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The seven validated tables of one data folder, typed as the contract says."""
+
+    schools: pd.DataFrame
+    students: pd.DataFrame
+    enrollments: pd.DataFrame
+    households: pd.DataFrame
+    attendance: pd.DataFrame
+    grades: pd.DataFrame
+    dropouts: pd.DataFrame
+
+    def items(self) -> list[tuple[str, pd.DataFrame]]:
+        return [(f.name, getattr(self, f.name)) for f in fields(self)]
+
+    def last_day(self) -> pd.Timestamp:
+        """The data's last recorded day: the latest date in any dated table."""
+        candidates = [
+            self.attendance["date"].max(),
+            self.grades["exam_date"].max(),
+            self.households["recorded_on"].max(),
+            self.dropouts["left_on"].max(),
+            self.dropouts["returned_on"].max(),
+        ]
+        return max(pd.Timestamp(c) for c in candidates if pd.notna(c))
+
+
+def school_year_of(date: pd.Timestamp) -> int:
+    """The school year containing a date: year Y runs from September Y to August Y+1."""
+    return date.year if date.month >= 9 else date.year - 1

@@ -1,0 +1,1 @@
+"""Training sets, LightGBM, calibration, evaluation, fairness audit and the MLflow registry."""
