@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from dropout_risk.commands import data
+from dropout_risk.commands import data, serve, train
 
 app = typer.Typer(
     name="dropout-risk",
@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 
 data.register(app)
+train.register(app)
+serve.register(app)
 
 
 def main() -> None:
