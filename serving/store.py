@@ -1,0 +1,438 @@
+"""The score store: batches published atomically, scoped reads, users, visits, audit log.
+
+Readers always read the latest *published* batch. A batch's rows are written under
+its own id first; one short transaction then stamps `published_at`, so readers see
+the old batch or the new one, never half of one, and a crash mid-run leaves the old
+batch in service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from features.errors import UserError
+from serving.auth import Principal, Role, Scope, hash_token, new_token
+from serving.db import make_engine, upgrade
+from serving.models import AuditEntry, Batch, Score, User, Visit
+
+SCORE_COLUMNS = (
+    "student_id",
+    "name",
+    "school_id",
+    "township",
+    "county",
+    "grade",
+    "risk",
+    "tier",
+    "rank_school",
+    "rank_county",
+    "factors",
+)
+OUTCOMES = ("stays_in_school", "returned_to_class", "new_class", "vocational_school", "left")
+_CHUNK = 5_000
+_AUTH_TTL_S = 30.0
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    """A scoring batch as the store knows it."""
+
+    id: int
+    as_of: dt.date
+    model_version: str
+    n_students: int
+    published_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One student's latest score, with the batch it comes from."""
+
+    student_id: str
+    name: str | None
+    school_id: str
+    township: str
+    county: str
+    grade: int
+    risk: float
+    tier: str
+    rank_school: int
+    rank_county: int
+    factors: list[dict[str, Any]]
+    as_of: dt.date
+    model_version: str
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """A recorded home visit."""
+
+    id: int
+    student_id: str
+    visited_on: dt.date
+    visitor: str
+    outcome: str
+    notes: str
+    recorded_at: dt.datetime
+
+
+_SCORE_SELECT = [getattr(Score, c) for c in SCORE_COLUMNS] + [Batch.as_of, Batch.model_version]
+
+
+def _latest_published():  # -> scalar subquery
+    """The id of the batch published most recently."""
+    return (
+        select(Batch.id)
+        .where(Batch.published_at.is_not(None))
+        .order_by(Batch.published_at.desc(), Batch.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _scope_clause(scope: Scope):  # -> SQL boolean or None
+    column = scope.column
+    return None if column is None else getattr(Score, column) == scope.value
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+class ScoreStore:
+    """All reads and writes of the score store go through here."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._auth_cache: dict[str, tuple[float, Principal | None]] = {}
+
+    @classmethod
+    def open(cls, url: str, migrate: bool = True) -> ScoreStore:
+        """Open (and by default upgrade) the store at `url`."""
+        if migrate:
+            upgrade(url)
+        return cls(make_engine(url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- batches ------------------------------------------------------------------------------
+
+    def begin_batch(self, as_of: dt.date, model_version: str) -> int:
+        """Create an unpublished batch and return its id."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(Batch).values(
+                    as_of=as_of, model_version=model_version, created_at=_now(), n_students=0
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def add_scores(self, batch_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Append score rows to an unpublished batch, in chunks; returns the number written."""
+        written = 0
+        chunk: list[dict[str, Any]] = []
+        for row in rows:
+            chunk.append({"batch_id": batch_id, **{c: row.get(c) for c in SCORE_COLUMNS}})
+            if len(chunk) >= _CHUNK:
+                written += self._insert_chunk(chunk)
+                chunk = []
+        if chunk:
+            written += self._insert_chunk(chunk)
+        return written
+
+    def _insert_chunk(self, chunk: list[dict[str, Any]]) -> int:
+        with self.engine.begin() as conn:
+            conn.execute(insert(Score), chunk)
+        return len(chunk)
+
+    def publish(self, batch_id: int, keep: int = 2) -> None:
+        """Make a batch the one readers see, in one transaction; prune older batches."""
+        with self.engine.begin() as conn:
+            count = conn.execute(
+                select(func.count()).select_from(Score).where(Score.batch_id == batch_id)
+            ).scalar_one()
+            updated = conn.execute(
+                update(Batch)
+                .where(Batch.id == batch_id, Batch.published_at.is_(None))
+                .values(published_at=_now(), n_students=count)
+            ).rowcount
+            if updated != 1:
+                raise UserError(f"batch {batch_id} does not exist or is already published")
+        self._prune(keep)
+
+    def _prune(self, keep: int) -> None:
+        """Drop all but the `keep` newest published batches, and unpublished ones left behind."""
+        with self.engine.begin() as conn:
+            published = conn.execute(
+                select(Batch.id)
+                .where(Batch.published_at.is_not(None))
+                .order_by(Batch.published_at.desc(), Batch.id.desc())
+            ).scalars()
+            stale = list(published)[keep:]
+            newest = conn.execute(select(_latest_published())).scalar_one()
+            abandoned = conn.execute(
+                select(Batch.id).where(Batch.published_at.is_(None), Batch.id < newest)
+            ).scalars()
+            stale += list(abandoned)
+            if stale:
+                conn.execute(delete(Score).where(Score.batch_id.in_(stale)))
+                conn.execute(delete(Batch).where(Batch.id.in_(stale)))
+
+    def discard(self, batch_id: int) -> None:
+        """Remove an unpublished batch (a failed run); a published one is left alone."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(Score).where(
+                    Score.batch_id == batch_id,
+                    Score.batch_id.in_(select(Batch.id).where(Batch.published_at.is_(None))),
+                )
+            )
+            conn.execute(delete(Batch).where(Batch.id == batch_id, Batch.published_at.is_(None)))
+
+    def publish_batch(
+        self,
+        as_of: dt.date,
+        model_version: str,
+        rows: Iterable[Mapping[str, Any]],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write a whole batch and publish it; on any error the old batch stays in service."""
+        batch_id = self.begin_batch(as_of, model_version)
+        try:
+            chunk: list[Mapping[str, Any]] = []
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) >= _CHUNK:
+                    self.add_scores(batch_id, chunk)
+                    if progress:
+                        progress(len(chunk))
+                    chunk = []
+            if chunk:
+                self.add_scores(batch_id, chunk)
+                if progress:
+                    progress(len(chunk))
+            self.publish(batch_id)
+        except BaseException:
+            self.discard(batch_id)
+            raise
+        return batch_id
+
+    def latest_batch(self) -> BatchInfo | None:
+        """The batch readers see now, or None before the first publish."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    Batch.id, Batch.as_of, Batch.model_version, Batch.n_students, Batch.published_at
+                ).where(Batch.id == _latest_published())
+            ).first()
+        return None if row is None else BatchInfo(*row)
+
+    def batches(self) -> list[BatchInfo]:
+        """Every batch still stored, newest first (published or not)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    Batch.id, Batch.as_of, Batch.model_version, Batch.n_students, Batch.published_at
+                ).order_by(Batch.id.desc())
+            ).all()
+        return [BatchInfo(*r) for r in rows]
+
+    # -- scoped reads, each audited -----------------------------------------------------------
+
+    def student(self, who: Principal, student_id: str, endpoint: str) -> ScoreRow | None:
+        """A student's latest score if in the caller's scope; None exactly as for a missing one."""
+        where = [Score.batch_id == _latest_published(), Score.student_id == student_id]
+        clause = _scope_clause(who.scope)
+        if clause is not None:
+            where.append(clause)
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(*_SCORE_SELECT).join(Batch, Batch.id == Score.batch_id).where(*where)
+            ).first()
+            self._audit(conn, who, [student_id], endpoint, "read" if row else "not_found")
+        return None if row is None else self._score_row(row)
+
+    def watchlist(
+        self,
+        who: Principal,
+        endpoint: str,
+        filters: Mapping[str, str | None],
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[ScoreRow], int]:
+        """Students in scope and matching the filters, highest risk first; and the total."""
+        where = [Score.batch_id == _latest_published()]
+        clause = _scope_clause(who.scope)
+        if clause is not None:
+            where.append(clause)
+        for column in ("school_id", "township", "county", "tier"):
+            if filters.get(column) is not None:
+                where.append(getattr(Score, column) == filters[column])
+        with self.engine.begin() as conn:
+            total = conn.execute(select(func.count()).select_from(Score).where(*where)).scalar_one()
+            rows = conn.execute(
+                select(*_SCORE_SELECT)
+                .join(Batch, Batch.id == Score.batch_id)
+                .where(and_(*where))
+                .order_by(Score.risk.desc(), Score.student_id)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+            self._audit(conn, who, [r.student_id for r in rows], endpoint, "list")
+        return [self._score_row(r) for r in rows], int(total)
+
+    @staticmethod
+    def _score_row(row: Any) -> ScoreRow:
+        return ScoreRow(**row._mapping)
+
+    @staticmethod
+    def _audit(
+        conn: Connection, who: Principal, student_ids: Sequence[str], endpoint: str, action: str
+    ) -> None:
+        if not student_ids:
+            return
+        at = _now()
+        conn.execute(
+            insert(AuditEntry),
+            [
+                {
+                    "at": at,
+                    "user_id": who.user_id,
+                    "student_id": sid,
+                    "endpoint": endpoint,
+                    "action": action,
+                }
+                for sid in student_ids
+            ],
+        )
+
+    def audit_log(self, student_id: str | None = None) -> list[dict[str, Any]]:
+        """Audit rows, oldest first, with the user's name (optionally for one student)."""
+        query = (
+            select(
+                AuditEntry.at,
+                User.name.label("user"),
+                AuditEntry.student_id,
+                AuditEntry.endpoint,
+                AuditEntry.action,
+            )
+            .join(User, User.id == AuditEntry.user_id)
+            .order_by(AuditEntry.id)
+        )
+        if student_id is not None:
+            query = query.where(AuditEntry.student_id == student_id)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    # -- users --------------------------------------------------------------------------------
+
+    def add_user(self, name: str, role: Role, scope: Scope) -> str:
+        """Create a user and return their token; the token itself is never stored."""
+        token = new_token()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(User).values(
+                        name=name,
+                        role=role,
+                        scope=str(scope),
+                        token_hash=hash_token(token),
+                        created_at=_now(),
+                    )
+                )
+        except IntegrityError as exc:
+            raise UserError(f"a user named {name!r} already exists") from exc
+        return token
+
+    def authenticate(self, token: str) -> Principal | None:
+        """The user a token belongs to, or None; answers are cached briefly per process."""
+        digest = hash_token(token)
+        cached = self._auth_cache.get(digest)
+        if cached is not None and time.monotonic() - cached[0] < _AUTH_TTL_S:
+            return cached[1]
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(User.id, User.name, User.role, User.scope).where(User.token_hash == digest)
+            ).first()
+        who = None if row is None else Principal(row.id, row.name, row.role, Scope.parse(row.scope))
+        if len(self._auth_cache) > 10_000:
+            self._auth_cache.clear()  # bad tokens must not grow memory without bound
+        self._auth_cache[digest] = (time.monotonic(), who)
+        return who
+
+    # -- visits -------------------------------------------------------------------------------
+
+    def add_visit(
+        self,
+        who: Principal,
+        student_id: str,
+        visited_on: dt.date,
+        visitor: str,
+        outcome: str,
+        notes: str,
+        endpoint: str,
+    ) -> VisitRow | None:
+        """Record a visit to a student in scope; None (nothing written) when out of scope."""
+        if outcome not in OUTCOMES:
+            raise UserError(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
+        with self.engine.begin() as conn:
+            if not self._in_scope(conn, who, student_id):
+                self._audit(conn, who, [student_id], endpoint, "not_found")
+                return None
+            at = _now()
+            result = conn.execute(
+                insert(Visit).values(
+                    student_id=student_id,
+                    visited_on=visited_on,
+                    visitor=visitor,
+                    outcome=outcome,
+                    notes=notes,
+                    recorded_by=who.user_id,
+                    recorded_at=at,
+                )
+            )
+            self._audit(conn, who, [student_id], endpoint, "write")
+            visit_id = int(result.inserted_primary_key[0])
+        return VisitRow(visit_id, student_id, _as_date(visited_on), visitor, outcome, notes, at)
+
+    def visits(self, who: Principal, student_id: str, endpoint: str) -> list[VisitRow] | None:
+        """A student's visits, oldest first, if in scope; None when out of scope or missing."""
+        with self.engine.begin() as conn:
+            if not self._in_scope(conn, who, student_id):
+                self._audit(conn, who, [student_id], endpoint, "not_found")
+                return None
+            rows = conn.execute(
+                select(
+                    Visit.id,
+                    Visit.student_id,
+                    Visit.visited_on,
+                    Visit.visitor,
+                    Visit.outcome,
+                    Visit.notes,
+                    Visit.recorded_at,
+                )
+                .where(Visit.student_id == student_id)
+                .order_by(Visit.visited_on, Visit.id)
+            ).all()
+            self._audit(conn, who, [student_id], endpoint, "read")
+        return [VisitRow(*r) for r in rows]
+
+    @staticmethod
+    def _in_scope(conn: Connection, who: Principal, student_id: str) -> bool:
+        where = [Score.batch_id == _latest_published(), Score.student_id == student_id]
+        clause = _scope_clause(who.scope)
+        if clause is not None:
+            where.append(clause)
+        return conn.execute(select(Score.student_id).where(*where)).first() is not None

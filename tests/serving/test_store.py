@@ -1,0 +1,178 @@
+"""The score store on real SQLite and real PostgreSQL: migrations, atomic batches, scopes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from serving_rows import AS_OF, county_rows
+from sqlalchemy import inspect, select, text
+
+from features.errors import UserError
+from serving.auth import Scope, ScopeError, hash_token
+from serving.db import current_revision, upgrade
+from serving.models import Score, User
+from serving.store import ScoreStore
+
+EP = "GET /v1/students/{student_id}"
+
+
+def _who(store: ScoreStore, scope: str, role: str = "caseworker", name: str | None = None):
+    token = store.add_user(name or f"{role}-{scope}", role, Scope.parse(scope))  # type: ignore[arg-type]
+    who = store.authenticate(token)
+    assert who is not None
+    return who
+
+
+def test_migration_creates_schema_and_upgrade_keeps_rows(store: ScoreStore, store_url: str) -> None:
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"batches", "scores", "users", "visits", "audit_log", "alembic_version"} <= tables
+    assert current_revision(store_url) == "0001"
+    store.publish_batch(AS_OF, "1", county_rows(50))
+    upgrade(store_url)  # a second upgrade is a no-op and loses nothing
+    assert store.latest_batch().n_students == 50  # type: ignore[union-attr]
+
+
+def test_latest_published_batch_is_what_readers_see(store: ScoreStore) -> None:
+    who = _who(store, "all", "researcher")
+    assert store.latest_batch() is None
+    assert store.student(who, "S00001", EP) is None
+    first = store.publish_batch(AS_OF, "1", county_rows(100, seed=1))
+    before = store.student(who, "S00001", EP)
+    assert before is not None and before.model_version == "1" and before.as_of == AS_OF
+
+    # rows of a new batch written but not yet published are invisible
+    later = dt.date(2025, 9, 1)
+    pending = store.begin_batch(later, "2")
+    store.add_scores(pending, county_rows(100, seed=2))
+    during = store.student(who, "S00001", EP)
+    assert during == before
+    assert store.latest_batch().id == first  # type: ignore[union-attr]
+
+    store.publish(pending)
+    after = store.student(who, "S00001", EP)
+    assert after is not None and after.model_version == "2" and after.as_of == later
+    assert after.risk != before.risk
+
+
+def test_crash_mid_run_leaves_old_batch_in_service(store: ScoreStore) -> None:
+    who = _who(store, "all", "researcher")
+    store.publish_batch(AS_OF, "1", county_rows(100, seed=1))
+    before = store.watchlist(who, "wl", {}, limit=500)
+
+    def crashing_rows():
+        rows = county_rows(12_000, seed=3)
+        for i, row in enumerate(rows):
+            if i == 11_000:  # after two chunks were written
+                raise RuntimeError("scorer died")
+            yield row
+
+    with pytest.raises(RuntimeError, match="scorer died"):
+        store.publish_batch(dt.date(2025, 9, 1), "2", crashing_rows())
+    assert store.watchlist(who, "wl", {}, limit=500) == before
+    assert [b.model_version for b in store.batches()] == ["1"]  # partial rows discarded
+    with store.engine.connect() as conn:
+        assert conn.execute(select(Score.batch_id).distinct()).scalars().all() == [
+            store.latest_batch().id  # type: ignore[union-attr]
+        ]
+
+
+def test_old_batches_are_pruned_but_the_previous_one_kept(store: ScoreStore) -> None:
+    for version in "123":
+        store.publish_batch(AS_OF, version, county_rows(20))
+    assert [b.model_version for b in store.batches()] == ["3", "2"]
+
+
+def test_scoped_student_reads_and_audit(store: ScoreStore) -> None:
+    rows = county_rows(200)
+    store.publish_batch(AS_OF, "1", rows)
+    t0 = _who(store, "township:T0")
+    mine = next(r for r in rows if r["township"] == "T0")
+    other = next(r for r in rows if r["township"] == "T1")
+
+    got = store.student(t0, mine["student_id"], EP)
+    assert got is not None and got.township == "T0" and got.name == mine["name"]
+    assert got.factors == mine["factors"] and got.rank_school == mine["rank_school"]
+    assert store.student(t0, other["student_id"], EP) is None
+    assert store.student(t0, "NO-SUCH", EP) is None
+
+    school = _who(store, f"school:{other['school_id']}")
+    assert store.student(school, other["student_id"], EP) is not None
+    county = _who(store, f"county:{other['county']}")
+    assert store.student(county, other["student_id"], EP) is not None
+
+    log = store.audit_log()
+    assert [(e["user"], e["student_id"], e["action"]) for e in log[:3]] == [
+        ("caseworker-township:T0", mine["student_id"], "read"),
+        ("caseworker-township:T0", other["student_id"], "not_found"),
+        ("caseworker-township:T0", "NO-SUCH", "not_found"),
+    ]
+    assert all(e["endpoint"] == EP and e["at"] is not None for e in log)
+
+
+def test_watchlist_scope_filters_order_and_paging(store: ScoreStore) -> None:
+    rows = county_rows(300)
+    store.publish_batch(AS_OF, "1", rows)
+    t0 = _who(store, "township:T0")
+    expected = sorted(
+        (r for r in rows if r["township"] == "T0"), key=lambda r: (-r["risk"], r["student_id"])
+    )
+    page, total = store.watchlist(t0, "wl", {}, limit=10)
+    assert total == len(expected)
+    assert [r.student_id for r in page] == [r["student_id"] for r in expected[:10]]
+    page2, _ = store.watchlist(t0, "wl", {}, limit=10, offset=10)
+    assert [r.student_id for r in page2] == [r["student_id"] for r in expected[10:20]]
+
+    high, n_high = store.watchlist(t0, "wl", {"tier": "high"}, limit=500)
+    assert n_high == sum(r["tier"] == "high" for r in expected)
+    assert all(r.tier == "high" and r.township == "T0" for r in high)
+
+    # a filter outside the caller's scope finds nothing, never other people's students
+    assert store.watchlist(t0, "wl", {"township": "T1"}) == ([], 0)
+    assert store.watchlist(t0, "wl", {"county": "C1"}) == ([], 0)
+    other_school = next(r["school_id"] for r in rows if r["township"] == "T1")
+    assert store.watchlist(t0, "wl", {"school_id": other_school}) == ([], 0)
+
+    listed = [e for e in store.audit_log() if e["action"] == "list"]
+    assert len(listed) == 10 + 10 + len(high)
+
+
+def test_users_store_only_the_token_hash(store: ScoreStore) -> None:
+    token = store.add_user("amina", "caseworker", Scope.parse("county:C0"))
+    with store.engine.connect() as conn:
+        stored = conn.execute(select(User.token_hash, User.scope, User.role)).one()
+        dump = " ".join(str(v) for r in conn.execute(text("SELECT * FROM users")) for v in r)
+    assert token not in dump
+    assert stored == (hash_token(token), "county:C0", "caseworker")
+    who = store.authenticate(token)
+    assert who is not None and who.name == "amina" and who.scope == Scope("county", "C0")
+    assert store.authenticate(token + "x") is None
+    assert store.authenticate("") is None
+    with pytest.raises(UserError, match="already exists"):
+        store.add_user("amina", "researcher", Scope.parse("all"))
+
+
+@pytest.mark.parametrize("bad", ["", "county", "county:", "village:X", "everything", "school:  "])
+def test_bad_scopes_are_refused(bad: str) -> None:
+    with pytest.raises(ScopeError):
+        Scope.parse(bad)
+
+
+def test_visits_in_scope_only(store: ScoreStore) -> None:
+    rows = county_rows(100)
+    store.publish_batch(AS_OF, "1", rows)
+    t0 = _who(store, "township:T0")
+    mine = next(r["student_id"] for r in rows if r["township"] == "T0")
+    other = next(r["student_id"] for r in rows if r["township"] == "T1")
+    day = dt.date(2025, 3, 5)
+    visit = store.add_visit(t0, mine, day, "王老师", "returned_to_class", "家访", "POST v")
+    assert visit is not None and visit.visited_on == day
+    assert store.add_visit(t0, other, day, "王老师", "left", "", "POST v") is None
+    with pytest.raises(UserError, match="outcome"):
+        store.add_visit(t0, mine, day, "王老师", "gone fishing", "", "POST v")
+    assert [v.outcome for v in store.visits(t0, mine, "GET v") or []] == ["returned_to_class"]
+    assert store.visits(t0, other, "GET v") is None
+    everyone = _who(store, "all", "researcher")
+    assert store.visits(everyone, other, "GET v") == []
+    actions = [(e["student_id"], e["action"]) for e in store.audit_log()]
+    assert (mine, "write") in actions and (other, "not_found") in actions
