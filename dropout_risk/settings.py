@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
     model_name: str = "dropout-risk"
     champion_alias: str = "champion"
+    model_poll_seconds: float = 30.0
+    """How often the server checks whether the champion alias moved (0: never)."""
 
     @field_validator("home")
     @classmethod
