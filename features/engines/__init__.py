@@ -1,0 +1,1 @@
+"""Engines that run the indicator code: `local` (numpy, schools in chunks) and `dask`."""
