@@ -1,0 +1,85 @@
+"""The app factory: `create_app(settings)` wires the store, the model and the routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from dropout_risk.settings import Settings, get_settings
+from features.errors import UserError
+from serving.lifecycle import ModelLifecycle, ServedModel
+from serving.metrics import Metrics, MetricsMiddleware
+from serving.routes import ROUTERS
+from serving.store import ScoreStore
+
+DESCRIPTION = """Dropout early-warning service. Case workers read the ranked list and each
+student's risk and reasons for their own jurisdiction and record home visits; researchers
+also read the model card and score indicator rows on demand. Every call but `/healthz`
+needs `Authorization: Bearer TOKEN`. A student outside your scope answers 404, exactly
+like one that does not exist."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: ScoreStore | None = None,
+    models: ModelLifecycle | None = None,
+) -> FastAPI:
+    """Build the app; the store and model are opened at startup unless given (tests)."""
+    settings = settings or get_settings()
+    metrics = Metrics()
+
+    def on_swap(served: ServedModel) -> None:
+        metrics.set_model(served.version, served.source)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_store = store is None
+        app.state.store = store or ScoreStore.open(settings.database_url)
+        lifecycle = models or ModelLifecycle(
+            settings.tracking_uri,
+            settings.model_cache_dir,
+            settings.model_name,
+            settings.champion_alias,
+            poll_seconds=settings.model_poll_seconds,
+        )
+        lifecycle.on_swap = on_swap
+        if lifecycle._current is None:
+            lifecycle.start()
+        else:
+            on_swap(lifecycle.current)
+        app.state.models = lifecycle
+        try:
+            yield
+        finally:
+            lifecycle.stop()
+            if own_store:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="dropout-risk",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.metrics = metrics
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+
+    @app.exception_handler(UserError)
+    async def _user_error(_request: Request, exc: UserError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory serving.app:app_from_env` (settings from the environment)."""
+    from serving.logs import configure_logging
+
+    configure_logging()
+    return create_app()

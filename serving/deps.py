@@ -1,0 +1,71 @@
+"""Typed dependencies: the store, the model in service, and who is calling."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from serving.auth import Principal
+from serving.lifecycle import ModelLifecycle
+from serving.metrics import Metrics
+from serving.store import ScoreStore
+
+_bearer = HTTPBearer(
+    auto_error=False, description="The token `dropout-risk users add` printed for you."
+)
+UNAUTHORIZED = "missing or invalid bearer token"
+NOT_FOUND = "student not found"
+
+
+def get_store(request: Request) -> ScoreStore:
+    return request.app.state.store
+
+
+def get_models(request: Request) -> ModelLifecycle:
+    return request.app.state.models
+
+
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+Store = Annotated[ScoreStore, Depends(get_store)]
+Models = Annotated[ModelLifecycle, Depends(get_models)]
+AppMetrics = Annotated[Metrics, Depends(get_metrics)]
+
+
+def current_user(
+    store: Store,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller named by the bearer token; 401 (one body for missing and wrong) otherwise."""
+    who = None if credentials is None else store.authenticate(credentials.credentials)
+    if who is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"}
+        )
+    return who
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def researcher(who: CurrentUser) -> Principal:
+    """Only researchers pass; case workers get 403."""
+    if not who.is_researcher:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this endpoint is for researchers")
+    return who
+
+
+Researcher = Annotated[Principal, Depends(researcher)]
+
+
+def endpoint(request: Request) -> str:
+    """`METHOD /route/{template}` for the audit log."""
+    route = request.scope.get("route")
+    return f"{request.method} {getattr(route, 'path', request.url.path)}"
+
+
+Endpoint = Annotated[str, Depends(endpoint)]

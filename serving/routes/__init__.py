@@ -1,0 +1,16 @@
+"""One router per resource; `ROUTERS` is what the app factory mounts (the page adds its own)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from serving.routes import health, model, score, students, visits, watchlist
+
+ROUTERS: list[APIRouter] = [
+    health.router,
+    model.router,
+    students.router,
+    visits.router,
+    watchlist.router,
+    score.router,
+]

@@ -1,0 +1,48 @@
+"""Home visits: recorded and listed only for students in the caller's scope."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+
+from serving.deps import NOT_FOUND, CurrentUser, Endpoint, Store
+from serving.schemas import Problem, VisitIn, VisitOut
+from serving.store import VisitRow
+
+router = APIRouter(prefix="/v1/students/{student_id}/visits", tags=["visits"])
+_404 = {404: {"model": Problem, "description": "Missing, or outside your scope."}}
+
+
+def _out(v: VisitRow) -> VisitOut:
+    return VisitOut(
+        id=v.id,
+        student_id=v.student_id,
+        date=v.visited_on,
+        visitor=v.visitor,
+        outcome=v.outcome,  # type: ignore[arg-type]
+        notes=v.notes,
+        recorded_at=v.recorded_at,
+    )
+
+
+@router.post("", response_model=VisitOut, status_code=status.HTTP_201_CREATED, responses=_404)
+def record_visit(
+    student_id: str, visit: VisitIn, who: CurrentUser, store: Store, endpoint: Endpoint
+) -> VisitOut:
+    """Record a home visit: date, visitor, outcome and notes."""
+    row = store.add_visit(
+        who, student_id, visit.date, visit.visitor, visit.outcome, visit.notes, endpoint
+    )
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    return _out(row)
+
+
+@router.get("", response_model=list[VisitOut], responses=_404)
+def list_visits(
+    student_id: str, who: CurrentUser, store: Store, endpoint: Endpoint
+) -> list[VisitOut]:
+    """The student's recorded visits, oldest first."""
+    rows = store.visits(who, student_id, endpoint)
+    if rows is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    return [_out(v) for v in rows]

@@ -1,0 +1,121 @@
+"""The HTTP API's request and response bodies (they make the OpenAPI schema)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Outcome = Literal["stays_in_school", "returned_to_class", "new_class", "vocational_school", "left"]
+Tier = Literal["high", "medium", "low"]
+IndicatorValue = float | int | bool | str | None
+
+
+class Problem(BaseModel):
+    """An error: one sentence, the same for a missing student and one outside your scope."""
+
+    detail: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    model_version: str | None
+    model_source: str | None
+    batch_as_of: dt.date | None
+
+
+class Factor(BaseModel):
+    """One reason behind a risk: the indicator, the student's own value and its push."""
+
+    indicator: str
+    value: IndicatorValue
+    contribution: float = Field(description="Push on the log-odds of leaving (pred_contrib).")
+    en: str
+    zh: str
+
+
+class StudentScore(BaseModel):
+    """A student's latest score, as a case worker reads it."""
+
+    student_id: str
+    name: str | None = Field(description="Shown to case workers in scope; never logged.")
+    school_id: str
+    township: str
+    county: str
+    grade: int
+    risk: float = Field(ge=0, le=1, description="Calibrated probability of leaving school.")
+    tier: str
+    rank_in_school: int
+    rank_in_county: int
+    factors: list[Factor]
+    as_of: dt.date
+    model_version: str
+
+
+class Watchlist(BaseModel):
+    """One page of the ranked list, highest risk first (ties: student_id ascending)."""
+
+    total: int
+    limit: int
+    offset: int
+    as_of: dt.date | None
+    students: list[StudentScore]
+
+
+class VisitIn(BaseModel):
+    """A home visit to record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date
+    visitor: str = Field(min_length=1, max_length=200)
+    outcome: Outcome
+    notes: str = Field(default="", max_length=5000)
+
+
+class VisitOut(VisitIn):
+    id: int
+    student_id: str
+    recorded_at: dt.datetime
+
+
+class ScoreRequest(BaseModel):
+    """Indicator rows to score; leave an indicator out (or null) when it is unknown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rows: list[dict[str, IndicatorValue]] = Field(min_length=1, max_length=10_000)
+    top_k: int = Field(default=5, ge=0, le=20)
+
+
+class RowScore(BaseModel):
+    risk: float
+    tier: str | None
+    factors: list[Factor]
+
+
+class ScoreResponse(BaseModel):
+    model_version: str
+    scores: list[RowScore]
+
+
+class ModelCard(BaseModel):
+    """The champion in service: version, where it came from, what it was trained on."""
+
+    name: str
+    version: str
+    source: str
+    loaded_at: dt.datetime
+    features: list[str]
+    categorical: dict[str, list[str]]
+    training_window: Any = None
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    spec: Any = None
+    tier_thresholds: dict[str, float] | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReloadResult(BaseModel):
+    changed: bool
+    model_version: str
