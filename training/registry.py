@@ -1,0 +1,128 @@
+"""The MLflow side: experiment, registered model `dropout-risk`, alias `champion`.
+
+MLflow 3 conventions: versions carry aliases and tags, never stages. With the default
+SQLite store, runs write their artifacts under the home folder's `mlartifacts/`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from training.errors import RegistryError
+
+MODEL_NAME = "dropout-risk"
+CHAMPION = "champion"
+EXPERIMENT = "dropout-risk"
+
+
+def client(tracking_uri: str) -> MlflowClient:
+    return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+
+def ensure_experiment(tracking_uri: str, artifact_dir: Path | None, name: str = EXPERIMENT) -> str:
+    """The experiment's id, creating it (with artifacts under `artifact_dir`) when missing."""
+    mlflow_client = client(tracking_uri)
+    found = mlflow_client.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    location = None
+    if artifact_dir is not None and tracking_uri.startswith(("sqlite:", "file:")):
+        Path(artifact_dir).mkdir(parents=True, exist_ok=True)
+        location = Path(artifact_dir).resolve().as_uri()
+    return mlflow_client.create_experiment(name, artifact_location=location)
+
+
+def champion_version(
+    tracking_uri: str, name: str = MODEL_NAME, alias: str = CHAMPION
+) -> str | None:
+    """The version carrying the alias, or None when there is none (or no model yet)."""
+    try:
+        return client(tracking_uri).get_model_version_by_alias(name, alias).version
+    except MlflowException:
+        return None
+
+
+def latest_version(tracking_uri: str, name: str = MODEL_NAME) -> str | None:
+    try:
+        versions = client(tracking_uri).search_model_versions(f"name = '{name}'")
+    except MlflowException:
+        return None
+    return max((v.version for v in versions), key=int, default=None)
+
+
+def run_of(version: str, tracking_uri: str, name: str = MODEL_NAME) -> str:
+    """The run id that produced a version; RegistryError if the version does not exist."""
+    try:
+        mv = client(tracking_uri).get_model_version(name, str(version))
+    except MlflowException:
+        known = latest_version(tracking_uri, name)
+        hint = f"the latest is {known}" if known else "none is registered yet; run `train` first"
+        raise RegistryError(f"model {name!r} has no version {version!r} ({hint})") from None
+    if not mv.run_id:
+        raise RegistryError(f"version {version} of {name!r} has no training run")
+    return mv.run_id
+
+
+def promote(
+    version: str,
+    tracking_uri: str,
+    name: str = MODEL_NAME,
+    alias: str = CHAMPION,
+    reason: str = "",
+) -> None:
+    """Point the alias at a version and note why on the version's tags."""
+    mlflow_client = client(tracking_uri)
+    mlflow_client.set_registered_model_alias(name, alias, str(version))
+    mlflow_client.set_model_version_tag(name, str(version), "promoted", "true")
+    if reason:
+        mlflow_client.set_model_version_tag(name, str(version), "promotion_reason", reason[:5000])
+
+
+_MODELS_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
+
+
+def resolve_version(model_uri: str, tracking_uri: str | None) -> str | None:
+    """The version number a models:/ URI points at (None for other URIs)."""
+    match = _MODELS_URI.match(model_uri)
+    if not match:
+        return None
+    if match["version"]:
+        return match["version"]
+    if tracking_uri is None:
+        from mlflow import get_tracking_uri
+
+        tracking_uri = get_tracking_uri()
+    try:
+        return (
+            client(tracking_uri).get_model_version_by_alias(match["name"], match["alias"]).version
+        )
+    except MlflowException:
+        raise RegistryError(
+            f"model {match['name']!r} has no version with alias {match['alias']!r} "
+            "(train with --promote first)"
+        ) from None
+
+
+def download_model(
+    model_uri: str, tracking_uri: str | None, dst: Path | None = None
+) -> tuple[Path, str | None]:
+    """Copy a logged model's files locally; returns the folder and the version it is."""
+    import mlflow.artifacts
+
+    version = resolve_version(model_uri, tracking_uri)
+    if version is not None:
+        name = _MODELS_URI.match(model_uri)["name"]  # type: ignore[index]
+        model_uri = f"models:/{name}/{version}"
+    try:
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=model_uri,
+            tracking_uri=tracking_uri,
+            dst_path=str(dst) if dst else None,
+        )
+    except MlflowException as exc:
+        raise RegistryError(f"cannot load model {model_uri}: {exc.message}") from None
+    return Path(local), version

@@ -1,0 +1,104 @@
+"""The HTML report: a one-page summary for an education bureau, then charts and tables.
+
+Charts are embedded in the page (base64 PNG) so the one file can be mailed or printed.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from training import plots
+from training.baselines import NAMES
+from training.evaluation import RISK, SCORE_PREFIX, Evaluation
+from training.metrics import TIE_RULE
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("training", "templates"),
+    autoescape=jinja2.select_autoescape(["html", "j2"]),
+)
+
+
+def draw_plots(ev: Evaluation, out_dir: Path) -> dict[str, Path]:
+    """All PNG charts of an evaluation, by name."""
+    y = ev.test[ev.label].to_numpy(dtype=int)
+    scores = {"LightGBM model": ev.test[RISK].to_numpy()}
+    for col in ev.test.columns:
+        if col.startswith(SCORE_PREFIX):
+            name = col.removeprefix(SCORE_PREFIX)
+            scores[NAMES.get(name, name)] = ev.test[col].to_numpy()
+    out = {
+        "roc": plots.roc(y, scores, out_dir / "roc.png"),
+        "pr": plots.pr(y, scores, out_dir / "pr.png"),
+        "calibration": plots.calibration(ev.reliability, out_dir / "calibration.png"),
+        "deciles": plots.deciles(ev.deciles, out_dir / "deciles.png"),
+        "precision_at_k": plots.precision_at_k(ev.curves, ev.k, out_dir / "precision_at_k.png"),
+        "importance": plots.importance(ev.importance, out_dir / "importance.png"),
+    }
+    if not ev.fairness.empty:
+        out["fairness"] = plots.fairness(ev.fairness, out_dir / "fairness.png")
+    return out
+
+
+def _img(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def _pct(value: float) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{value:.1%}"
+
+
+def _num(value: float, digits: int = 3) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def render(
+    ev: Evaluation,
+    plot_paths: dict[str, Path],
+    out_path: Path,
+    info: dict[str, Any],
+) -> Path:
+    """Write the report; `info` holds run_id, model_version, split text, dataset summary, notes."""
+    scorers = [("LightGBM model", ev.model)] + [
+        (NAMES.get(n, n), m) for n, m in ev.baselines.items()
+    ]
+    best_rule = max(
+        (m["caught_at_k"] for n, m in ev.baselines.items() if n != "logistic_regression"),
+        default=None,
+    )
+    snapshots = (
+        sorted({pd.Timestamp(t).strftime("%Y-%m-%d") for t in ev.test[ev.time_column]})
+        if ev.time_column
+        else []
+    )
+    fairness_rows = ev.fairness.replace({np.nan: None}).to_dict("records")
+    context = {
+        "title": f"Dropout risk model {info.get('model_version') or ''}".strip(),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "spec": ev.spec,
+        "info": info,
+        "ev": ev,
+        "k": ev.k,
+        "snapshots": snapshots,
+        "n": int(ev.model["rows"]),
+        "left": int(ev.model["positives"]),
+        "scorers": scorers,
+        "best_rule": best_rule,
+        "margins": ev.margins(ev.spec.promote_metric),
+        "names": NAMES,
+        "plots": {k: _img(v) for k, v in plot_paths.items()},
+        "fairness_rows": fairness_rows,
+        "tie_rule": TIE_RULE,
+        "pct": _pct,
+        "num": _num,
+    }
+    html = _ENV.get_template("report.html.j2").render(**context)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(html, encoding="utf-8")
+    return out_path
