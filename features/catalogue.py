@@ -458,25 +458,30 @@ def feature_names(group: Group | None = None) -> list[str]:
     return [n for n, ind in CATALOGUE.items() if group is None or ind.group == group]
 
 
+def typed_column(name: str, values: object, index: pd.Index | None = None) -> pd.Series:
+    """Values of one indicator with the catalogue's dtype, its default filling missing values."""
+    ind = CATALOGUE[name]
+    col = pd.Series(values, index=index)
+    if ind.dtype == "category":
+        cats = pd.Categorical(col.astype("object"), categories=list(ind.categories))
+        return pd.Series(cats, index=col.index, name=name)
+    if ind.dtype == "float":
+        col = pd.to_numeric(col, errors="raise").astype("float64")
+    elif ind.dtype == "bool" and col.dtype == object:
+        col = col.astype("boolean")
+    else:
+        col = col.astype(ind.pandas_dtype)
+    if ind.default is not None:
+        col = col.fillna(ind.default).astype(ind.pandas_dtype)
+    return col.rename(name)
+
+
 def conform(frame: pd.DataFrame) -> pd.DataFrame:
     """Give a frame holding ID_COLUMNS and every indicator the catalogue's order and dtypes.
 
     Defaults fill missing values only where the catalogue gives one.
     """
-    out = {}
-    for col in ID_COLUMNS:
-        out[col] = frame[col]
-    for name, ind in CATALOGUE.items():
-        col = frame[name]
-        if ind.dtype == "category":
-            col = pd.Categorical(col.astype("object"), categories=list(ind.categories))
-            out[name] = pd.Series(col, index=frame.index)
-            continue
-        if ind.dtype == "float":
-            col = pd.to_numeric(col, errors="raise").astype("float64")
-        else:
-            col = col.astype(ind.pandas_dtype)
-        if ind.default is not None:
-            col = col.fillna(ind.default).astype(ind.pandas_dtype)
-        out[name] = col
+    out = {col: frame[col] for col in ID_COLUMNS}
+    for name in CATALOGUE:
+        out[name] = typed_column(name, frame[name], frame.index)
     return pd.DataFrame(out, index=frame.index)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from dropout_risk.console import console, err_console, fail
+from dropout_risk.console import console, err_console, fail, progress
 from dropout_risk.settings import get_settings
 
 
@@ -55,6 +55,82 @@ def validate(
     console.print(f"[green]{data_dir}[/] is usable: {rows:,} rows in 7 tables.")
 
 
+def features(
+    data_dir: Annotated[Path, typer.Argument(help="Folder holding the seven tables.")],
+    out: Annotated[Path, typer.Option("--out", help="Parquet file to write.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Snapshot date YYYY-MM-DD: one row per student.")
+    ] = None,
+    snapshots: Annotated[
+        str | None,
+        typer.Option(
+            help="Write a training set instead: comma-separated dates, 'term_start' or 'monthly'."
+        ),
+    ] = None,
+    horizon: Annotated[
+        int, typer.Option(min=1, help="Label: left school within this many days of a snapshot.")
+    ] = 180,
+    engine: Annotated[
+        Literal["local", "dask"], typer.Option(help="local (this machine) or dask (a cluster).")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address; a local cluster of 2 workers when omitted."),
+    ] = None,
+) -> None:
+    """Build per-student indicators as of a date (or a labelled training set) into Parquet."""
+    import warnings
+
+    from features.build import build_features
+    from features.errors import UserError
+    from features.training_set import build_training_set
+
+    if (as_of is None) == (snapshots is None):
+        fail("Give either --as-of DATE (one snapshot) or --snapshots DATES (a training set).")
+    if out.suffix != ".parquet":
+        fail(f"--out must name a .parquet file, not {out}.")
+    tables = load_validated(data_dir)
+    try:
+        with progress() as bar:
+            task = bar.add_task("Building indicators", total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            if snapshots is None:
+                frame = build_features(
+                    tables, as_of, engine=engine, scheduler=scheduler, progress=advance
+                )
+                what = f"{len(frame):,} students as of {as_of}"
+            else:
+                rule = snapshots.strip()
+                chosen = rule if rule in ("term_start", "monthly") else rule.split(",")
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # dropped snapshots are reported below
+                    result = build_training_set(
+                        tables,
+                        chosen,
+                        horizon,
+                        engine=engine,
+                        scheduler=scheduler,
+                        progress=advance,
+                    )
+                frame = result.frame
+                for when, reason in result.dropped:
+                    err_console.print(f"[yellow]snapshot {when:%Y-%m-%d} dropped:[/] {reason}")
+                kept = ", ".join(f"{d:%Y-%m-%d}" for d in result.snapshots)
+                what = (
+                    f"{len(frame):,} rows from {len(result.snapshots)} snapshots ({kept}), "
+                    f"{int(frame['label'].sum()):,} left within {horizon} days"
+                )
+    except UserError as exc:
+        fail(str(exc))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(out, index=False)
+    console.print(f"Wrote [green]{out}[/]: {what}.")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(generate)
     app.command()(validate)
+    app.command()(features)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.catalogue import typed_column
 from features.contract import school_year_of
 from features.indicators.attendance import AttendanceCodes, attendance_indicators, lookback_start
 from features.indicators.demographics import demographic_indicators
@@ -79,7 +80,7 @@ def compute_part(part: SchoolPart, as_of: pd.Timestamp) -> pd.DataFrame:
         )
     )
     values.update(demographic_indicators(people.reset_index(drop=True), as_of))
-    frame = pd.DataFrame(values)
-    frame.insert(0, "school_id", roster["school_id"].to_numpy())
-    frame.insert(0, "student_id", roster["student_id"].to_numpy())
+    frame = pd.DataFrame({name: typed_column(name, v) for name, v in values.items()})
+    frame.insert(0, "school_id", roster["school_id"].array)
+    frame.insert(0, "student_id", roster["student_id"].array)
     return frame.loc[roster["in_population"].to_numpy()].reset_index(drop=True)
