@@ -64,7 +64,16 @@ def _plain(served: ServedModel, name: str, code: float) -> Value:
     levels = served.scorer.categorical.get(name)
     if levels is not None:
         return levels[int(code)]
+    if _dtype(name) == "bool":
+        return bool(code)
     return int(code) if code.is_integer() else round(code, 4)
+
+
+def _dtype(name: str) -> str | None:
+    from features.catalogue import CATALOGUE
+
+    indicator = CATALOGUE.get(name)
+    return None if indicator is None else indicator.dtype
 
 
 def top_factors(served: ServedModel, x: np.ndarray, k: int = 5) -> list[list[dict[str, Any]]]:

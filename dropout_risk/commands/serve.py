@@ -1,9 +1,163 @@
-"""Commands of the serve group; see DESIGN.md's command line."""
+"""Commands of the serve group: score, serve, users add; see DESIGN.md's command line."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from dropout_risk.console import console, err_console, fail, progress
+from dropout_risk.settings import get_settings
+
+users_app = typer.Typer(help="Manage the people who may call the API.", no_args_is_help=True)
+
+
+def _open_store():  # -> serving.store.ScoreStore
+    from serving.store import ScoreStore
+
+    try:
+        return ScoreStore.open(get_settings().database_url)
+    except Exception as exc:  # a wrong URL or a server that is down: say which
+        fail(f"cannot open the score store {get_settings().database_url}: {exc}")
+
+
+def score(
+    data_dir: Annotated[Path, typer.Argument(help="Folder holding the seven tables.")],
+    as_of: Annotated[
+        dt.datetime, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Score date (YYYY-MM-DD).")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the batch to this .csv or .parquet file.")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model URI or folder; default the registry's champion.")
+    ] = None,
+) -> None:
+    """Score everyone in school at AS_OF with the champion and publish the batch atomically."""
+    from dropout_risk.commands.data import load_validated
+    from features.build import build_features
+    from features.errors import UserError
+    from serving.scoring import publish, score_frame, write_out
+    from training.scorer import RiskScorer
+
+    settings = get_settings()
+    uri = model or f"models:/{settings.model_name}@{settings.champion_alias}"
+    try:
+        scorer = RiskScorer.load(uri, settings.tracking_uri)
+    except UserError as exc:
+        fail(f"cannot load the model {uri}: {exc}")
+    tables = load_validated(data_dir)
+    store = _open_store()
+    try:
+        with progress() as bar:
+            task = bar.add_task("indicators", total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            features = build_features(tables, as_of.date(), progress=step)
+            bar.update(task, description="scoring", completed=0, total=None)
+            names = None
+            if "name" in tables.students.columns:
+                names = tables.students.set_index("student_id")["name"]
+            frame = score_frame(scorer, features, names)
+            bar.update(task, description="publishing", completed=0, total=len(frame))
+            batch = publish(store, frame, progress=lambda n: bar.advance(task, n))
+        if out is not None:
+            write_out(frame, out)
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    counts = frame["tier"].value_counts()
+    console.print(
+        f"Scored {len(frame):,} students as of {as_of:%Y-%m-%d} with model "
+        f"{scorer.model_version}: {counts.get('high', 0):,} high, "
+        f"{counts.get('medium', 0):,} medium. Batch {batch} is in service."
+        + (f" Written to {out}." if out else "")
+    )
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API (and the case workers' page) with the champion model."""
+    import uvicorn
+
+    from serving.db import upgrade
+    from serving.lifecycle import ModelLifecycle, ModelUnavailable
+    from serving.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging()
+    try:
+        upgrade(settings.database_url)  # once here, so workers never race to migrate
+    except Exception as exc:
+        fail(f"cannot open the score store {settings.database_url}: {exc}")
+    # Check there is a model to serve before starting workers, so a missing one is one message.
+    lifecycle = ModelLifecycle(
+        settings.tracking_uri,
+        settings.model_cache_dir,
+        settings.model_name,
+        settings.champion_alias,
+        poll_seconds=0,
+    )
+    try:
+        served = lifecycle.start(poll=False)
+    except ModelUnavailable as exc:
+        fail(str(exc))
+    err_console.print(
+        f"Serving model {served.version} ({served.source}) on http://{host}:{port}/ "
+        f"with {workers} worker(s); OpenAPI at http://{host}:{port}/docs"
+    )
+    uvicorn.run(
+        "serving.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=None,
+    )
+
+
+def users_add(
+    name: Annotated[str, typer.Argument(help="The person's name (unique).")],
+    role: Annotated[str, typer.Option(help="caseworker or researcher.")],
+    scope: Annotated[
+        str, typer.Option(help="What they may see: county:X, township:X, school:ID or all.")
+    ],
+) -> None:
+    """Create a user and print their token once; only its hash is kept."""
+    from features.errors import UserError
+    from serving.auth import Scope, parse_role
+
+    try:
+        parsed_role = parse_role(role)
+        parsed_scope = Scope.parse(scope)
+    except UserError as exc:
+        fail(str(exc))
+    store = _open_store()
+    try:
+        token = store.add_user(name, parsed_role, parsed_scope)
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    err_console.print(
+        f"Created {parsed_role} {name!r} with scope {parsed_scope}. "
+        "The token is shown only now; keep it safe:"
+    )
+    print(token)
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
+    app.command()(score)
+    app.command()(serve)
+    users_app.command("add")(users_add)
+    app.add_typer(users_app, name="users")

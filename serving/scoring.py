@@ -1,0 +1,148 @@
+"""Batch scoring: everyone in the population at a date, ranked, tiered and explained.
+
+Ties are broken by student_id ascending everywhere (tiers, ranks, the watchlist), so
+the same scores always give the same list.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from features.errors import UserError
+from serving import inference
+from serving.lifecycle import ServedModel
+
+if TYPE_CHECKING:
+    from serving.store import ScoreStore
+    from training.scorer import RiskScorer
+
+DEFAULT_HIGH_SHARE = 0.10
+DEFAULT_MEDIUM_SHARE = 0.20
+OUTPUT_COLUMNS = [
+    "student_id",
+    "name",
+    "school_id",
+    "township",
+    "county",
+    "grade",
+    "risk",
+    "tier",
+    "rank_in_school",
+    "rank_in_county",
+    "factors",
+    "as_of",
+    "model_version",
+]
+
+
+def tier_shares(meta: dict[str, Any]) -> tuple[float | int, float]:
+    """(high, medium) from the spec logged with the model: high = the visit capacity (a count
+    or a share), medium = the next `tiers.medium_share`; 10% and 20% when the spec is absent."""
+    spec = meta.get("spec") or {}
+    capacity = spec.get("capacity") or {}
+    high: float | int = DEFAULT_HIGH_SHARE
+    if capacity.get("count"):
+        high = int(capacity["count"])
+    elif capacity.get("share"):
+        high = float(capacity["share"])
+    medium = float((spec.get("tiers") or {}).get("medium_share", DEFAULT_MEDIUM_SHARE))
+    return high, medium
+
+
+def assign_tiers(order: np.ndarray, high: float | int, medium_share: float) -> np.ndarray:
+    """Tiers by overall rank (`order` = row indices, highest risk first)."""
+    n = len(order)
+    n_high = min(n, high if isinstance(high, int) else math.ceil(high * n))
+    n_medium = min(n - n_high, math.ceil(medium_share * n))
+    tiers = np.full(n, "low", dtype=object)
+    tiers[order[:n_high]] = "high"
+    tiers[order[n_high : n_high + n_medium]] = "medium"
+    return tiers
+
+
+def score_frame(
+    scorer: RiskScorer,
+    features: pd.DataFrame,
+    names: pd.Series | None = None,
+    k: int = 5,
+) -> pd.DataFrame:
+    """One row per student: risk, tier, ranks in school and county, top-k factors in zh/en."""
+    if features.empty:
+        raise UserError("nobody is in the population at this date; nothing to score")
+    version = str(scorer.model_version)
+    served = ServedModel.wrap(scorer, version, "batch")
+    x = scorer.matrix(features)
+    risk = scorer.predict_matrix(x)
+    out = features[["student_id", "school_id", "township", "county"]].astype(str)
+    out["grade"] = features["grade"].astype("int64").to_numpy()
+    out["risk"] = risk
+    # Rank order: risk descending, then student_id ascending (stable on a pre-sorted frame).
+    out = out.sort_values("student_id", kind="stable")
+    ordered = out.sort_values("risk", ascending=False, kind="stable")
+    out["rank_in_school"] = ordered.groupby("school_id").cumcount().reindex(out.index) + 1
+    out["rank_in_county"] = ordered.groupby("county").cumcount().reindex(out.index) + 1
+    positions = out.index.get_indexer(ordered.index)
+    high, medium = tier_shares(scorer.meta)
+    out["tier"] = assign_tiers(positions, high, medium)
+    factors = inference.top_factors(served, x, k)
+    out["factors"] = pd.Series(factors, index=features.index, dtype=object).reindex(out.index)
+    if names is not None:
+        by_id = names.astype(object).where(names.notna(), None)
+        out["name"] = out["student_id"].map(dict(zip(by_id.index.astype(str), by_id, strict=True)))
+    else:
+        out["name"] = None
+    out["as_of"] = pd.Timestamp(features["as_of"].iloc[0]).date()
+    out["model_version"] = version
+    return out[OUTPUT_COLUMNS].reset_index(drop=True)
+
+
+def store_rows(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """The frame's rows in the store's column names."""
+    for row in frame.itertuples(index=False):
+        yield {
+            "student_id": row.student_id,
+            "name": row.name if isinstance(row.name, str) else None,
+            "school_id": row.school_id,
+            "township": row.township,
+            "county": row.county,
+            "grade": int(row.grade),
+            "risk": float(row.risk),
+            "tier": row.tier,
+            "rank_school": int(row.rank_in_school),
+            "rank_county": int(row.rank_in_county),
+            "factors": row.factors,
+        }
+
+
+def publish(
+    store: ScoreStore, frame: pd.DataFrame, progress: Callable[[int], None] | None = None
+) -> int:
+    """Write the frame as a new batch and publish it atomically; returns the batch id."""
+    as_of = frame["as_of"].iloc[0]
+    version = str(frame["model_version"].iloc[0])
+    return store.publish_batch(as_of, version, store_rows(frame), progress=progress)
+
+
+def write_out(frame: pd.DataFrame, path: Path) -> Path:
+    """The batch as CSV or Parquet: factors as JSON, plus readable `factors_zh`/`factors_en`."""
+    flat = frame.copy()
+    flat["factors_zh"] = ["；".join(f["zh"] for f in factors) for factors in flat["factors"]]
+    flat["factors_en"] = ["; ".join(f["en"] for f in factors) for factors in flat["factors"]]
+    flat["factors"] = [json.dumps(f, ensure_ascii=False) for f in flat["factors"]]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        flat.to_csv(path, index=False, encoding="utf-8")
+    elif suffix in (".parquet", ".pq"):
+        flat.to_parquet(path, index=False)
+    else:
+        raise UserError(f"--out {path}: use a .csv or .parquet file name")
+    return path
