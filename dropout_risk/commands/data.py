@@ -38,11 +38,32 @@ def generate(
     fmt: Annotated[
         Literal["csv", "parquet"], typer.Option("--format", help="File format of the tables.")
     ] = "csv",
+    start_year: Annotated[
+        int, typer.Option(min=1990, max=2090, help="First school year (September YEAR).")
+    ] = 2022,
 ) -> None:
     """Write a realistic synthetic county in the input data contract."""
+    from features.errors import UserError
     from features.synthetic import generate_county
 
-    summary = generate_county(out_dir, students=students, years=years, seed=seed, fmt=fmt)
+    with progress() as bar:
+        task = bar.add_task("Generating", total=100)
+
+        def step(stage: str, fraction: float) -> None:
+            bar.update(task, description=stage, completed=round(100 * fraction))
+
+        try:
+            summary = generate_county(
+                out_dir,
+                students=students,
+                years=years,
+                seed=seed,
+                fmt=fmt,
+                start_year=start_year,
+                progress=step,
+            )
+        except UserError as exc:
+            fail(str(exc))
     console.print(summary.describe())
 
 

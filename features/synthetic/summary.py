@@ -47,7 +47,8 @@ class GenerationSummary:
             f"  {self.townships} townships, {self.schools} schools ({levels})",
             f"  {self.students:,} students; {self.graduates:,} graduated from grade 9, "
             f"{self.returned:,} dropouts came back",
-            "  rows: " + ", ".join(f"{name} {n:,}" for name, n in self.rows.items()),
+            "  rows: " + ", ".join(f"{name} {n:,}" for name, n in list(self.rows.items())[:4]),
+            "        " + ", ".join(f"{name} {n:,}" for name, n in list(self.rows.items())[4:]),
             "  dropouts per school year (grades 1-6 | grades 7-9):",
         ]
         for year in self.years:
