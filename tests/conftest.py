@@ -20,3 +20,30 @@ def dropout_risk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     get_settings.cache_clear()
     yield home
     get_settings.cache_clear()
+
+
+# A small synthetic county shared by every test that needs realistic data: generated once
+# per session (about a second) and never modified. Copy it before changing files.
+COUNTY_STUDENTS, COUNTY_YEARS, COUNTY_SEED, COUNTY_START_YEAR = 600, 4, 1, 2022
+
+
+@pytest.fixture(scope="session")
+def county_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CSV county: ~600 students, school years 2022-2025, seed 1. Read-only."""
+    from features.synthetic import generate_county
+
+    out = tmp_path_factory.mktemp("county_csv")
+    generate_county(out, students=COUNTY_STUDENTS, years=COUNTY_YEARS, seed=COUNTY_SEED, fmt="csv")
+    return out
+
+
+@pytest.fixture(scope="session")
+def county_parquet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same county as `county_dir`, written as Parquet. Read-only."""
+    from features.synthetic import generate_county
+
+    out = tmp_path_factory.mktemp("county_parquet")
+    generate_county(
+        out, students=COUNTY_STUDENTS, years=COUNTY_YEARS, seed=COUNTY_SEED, fmt="parquet"
+    )
+    return out
