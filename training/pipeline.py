@@ -9,6 +9,7 @@ champion on a new test set.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import pandas as pd
 from training import metrics, registry
 from training.baselines import RuleBaseline, logistic_regression
 from training.dataset import NEVER_INDICATORS, Prepared, fingerprint, prepare
+from training.errors import TableError
 from training.evaluation import PART, RISK, SCORE_PREFIX, Evaluation, evaluate_holdout
 from training.model import RiskModel
 from training.scorer import MODEL_DIR_ARTIFACT, RiskScorer
@@ -437,3 +439,166 @@ def compare(ev: Evaluation, version: str, tracking_uri: str) -> tuple[bool, str]
         f"version {version} does not beat the champion (version {current}) on the same test set: "
         f"{metric} {new:.4f} vs {old:.4f}; the champion stays version {current}"
     )
+
+
+# -- entry points -----------------------------------------------------------------------------
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV (UTF-8 with or without BOM, else GB18030) or Parquet table."""
+    path = Path(path)
+    if not path.is_file():
+        raise TableError(f"table file {path} does not exist")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix in (".csv", ".txt"):
+            try:
+                return pd.read_csv(path, encoding="utf-8-sig")
+            except UnicodeDecodeError:
+                return pd.read_csv(path, encoding="gb18030")
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise TableError(f"cannot read {path}: {exc}") from None
+    raise TableError(f"{path}: use a .csv or .parquet file, not {suffix or 'no extension'}")
+
+
+def train_from_table(
+    path: Path,
+    spec: ModelSpec,
+    *,
+    label: str,
+    tracking_uri: str,
+    artifact_dir: Path | None = None,
+    time_column: str | None = None,
+    id_column: str | None = None,
+    group_columns: list[str] | None = None,
+    promote: bool = False,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Train on a ready student-level table (one row per student, or per student and date)."""
+    frame = read_table(path)
+    if group_columns:
+        missing = [c for c in group_columns if c not in frame.columns]
+        if missing:
+            raise TableError(f"{path} has no group column(s) {', '.join(missing)}")
+    elif group_columns is None:
+        group_columns = [c for c in spec.fairness_groups if c in frame.columns]
+    return train_from_frame(
+        frame,
+        spec,
+        label=label,
+        tracking_uri=tracking_uri,
+        artifact_dir=artifact_dir,
+        time_column=time_column,
+        id_column=id_column,
+        group_columns=group_columns,
+        promote=promote,
+        source=str(path),
+        progress=progress,
+    )
+
+
+def train_from_data(
+    tables: Any,
+    spec: ModelSpec,
+    *,
+    tracking_uri: str,
+    artifact_dir: Path | None = None,
+    promote: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
+    source: str = "data folder",
+    progress: Progress | None = None,
+    snapshot_progress: Callable[[int, int], None] | None = None,
+) -> Outcome:
+    """Build the spec's training set from validated tables, then train on it."""
+    from features.training_set import build_training_set
+
+    say = progress or _noop
+    say("Building indicators at each snapshot")
+    snapshots = spec.snapshots if isinstance(spec.snapshots, str) else list(spec.snapshots)
+    training = build_training_set(
+        tables,
+        snapshots,
+        spec.horizon_days,
+        engine=engine,  # type: ignore[arg-type]
+        scheduler=scheduler,
+        progress=snapshot_progress,
+    )
+    info = {
+        "horizon_days": training.horizon_days,
+        "dropped_snapshots": [f"{t:%Y-%m-%d}: {why}" for t, why in training.dropped],
+    }
+    return train_from_frame(
+        training.frame,
+        spec,
+        label="label",
+        tracking_uri=tracking_uri,
+        artifact_dir=artifact_dir,
+        time_column="as_of",
+        id_column="student_id",
+        promote=promote,
+        source=source,
+        dataset_info=info,
+        progress=progress,
+    )
+
+
+def evaluate_version(
+    tracking_uri: str,
+    version: str | None = None,
+    artifact_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Rebuild a registered version's evaluation and report from its logged holdout."""
+    import mlflow
+
+    from training.errors import RegistryError
+    from training.spec import load_spec
+
+    say = progress or _noop
+    version = (
+        version or registry.champion_version(tracking_uri) or registry.latest_version(tracking_uri)
+    )
+    if version is None:
+        raise RegistryError("no model is registered yet; run `dropout-risk train` first")
+    run_id = registry.run_of(version, tracking_uri)
+    say(f"Loading version {version}")
+    scorer = RiskScorer.load(f"models:/{registry.MODEL_NAME}/{version}", tracking_uri)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        local = {
+            artifact: Path(
+                mlflow.artifacts.download_artifacts(
+                    run_id=run_id,
+                    artifact_path=artifact,
+                    dst_path=str(out / "download"),
+                    tracking_uri=tracking_uri,
+                )
+            )
+            for artifact in (HOLDOUT_ARTIFACT, RUN_INFO_ARTIFACT, "spec.yaml", "dataset.json")
+        }
+        holdout = pd.read_parquet(local[HOLDOUT_ARTIFACT])
+        run_info = json.loads(local[RUN_INFO_ARTIFACT].read_text())
+        dataset = json.loads(local["dataset.json"].read_text())
+        spec = load_spec(local["spec.yaml"])
+        say("Re-scoring the holdout")
+        holdout[RISK] = scorer.predict(holdout)
+        test_rows = holdout.index[holdout[PART] == "test"]
+        contrib = scorer.contributions(holdout.loc[test_rows])
+        importance = contrib[scorer.features].abs().mean().sort_values(ascending=False)
+        ev = evaluate_holdout(
+            holdout,
+            spec,
+            run_info["label"],
+            run_info["time_column"],
+            run_info["id_column"],
+            run_info["group_columns"],
+            importance,
+            contrib,
+        )
+        say("Writing the report")
+        report = _write_report(ev, out, run_id, version, run_info, dataset, None)
+        client = registry.client(tracking_uri)
+        client.log_artifact(run_id, str(report), "report")
+        kept = _keep_report(report, artifact_dir, version)
+    return Outcome(run_id, version, ev, kept)

@@ -41,7 +41,7 @@ def champion_version(
 ) -> str | None:
     """The version carrying the alias, or None when there is none (or no model yet)."""
     try:
-        return client(tracking_uri).get_model_version_by_alias(name, alias).version
+        return str(client(tracking_uri).get_model_version_by_alias(name, alias).version)
     except MlflowException:
         return None
 
@@ -51,7 +51,7 @@ def latest_version(tracking_uri: str, name: str = MODEL_NAME) -> str | None:
         versions = client(tracking_uri).search_model_versions(f"name = '{name}'")
     except MlflowException:
         return None
-    return max((v.version for v in versions), key=int, default=None)
+    return max((str(v.version) for v in versions), key=int, default=None)
 
 
 def run_of(version: str, tracking_uri: str, name: str = MODEL_NAME) -> str:
@@ -97,9 +97,8 @@ def resolve_version(model_uri: str, tracking_uri: str | None) -> str | None:
 
         tracking_uri = get_tracking_uri()
     try:
-        return (
-            client(tracking_uri).get_model_version_by_alias(match["name"], match["alias"]).version
-        )
+        found = client(tracking_uri).get_model_version_by_alias(match["name"], match["alias"])
+        return str(found.version)
     except MlflowException:
         raise RegistryError(
             f"model {match['name']!r} has no version with alias {match['alias']!r} "
@@ -114,15 +113,25 @@ def download_model(
     import mlflow.artifacts
 
     version = resolve_version(model_uri, tracking_uri)
-    if version is not None:
-        name = _MODELS_URI.match(model_uri)["name"]  # type: ignore[index]
-        model_uri = f"models:/{name}/{version}"
+    artifact_uri = model_uri
     try:
+        if version is not None:
+            # The version's own artifact location, so no global registry URI is needed.
+            name = _MODELS_URI.match(model_uri)["name"]  # type: ignore[index]
+            artifact_uri = client(tracking_uri or _default_uri()).get_model_version_download_uri(
+                name, version
+            )
         local = mlflow.artifacts.download_artifacts(
-            artifact_uri=model_uri,
+            artifact_uri=artifact_uri,
             tracking_uri=tracking_uri,
             dst_path=str(dst) if dst else None,
         )
     except MlflowException as exc:
         raise RegistryError(f"cannot load model {model_uri}: {exc.message}") from None
     return Path(local), version
+
+
+def _default_uri() -> str:
+    from mlflow import get_tracking_uri
+
+    return get_tracking_uri()
