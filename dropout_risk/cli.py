@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from dropout_risk.commands import data, serve, train
+from dropout_risk.commands import data, demo, serve, train
 
 app = typer.Typer(
     name="dropout-risk",
@@ -18,6 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
+demo.register(app)
 data.register(app)
 train.register(app)
 serve.register(app)

@@ -1,0 +1,70 @@
+"""`dropout-risk demo`: the whole flow on a synthetic county, from records to a served watchlist."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from dropout_risk.console import console, fail
+from dropout_risk.settings import get_settings
+
+
+def demo(
+    students: Annotated[
+        int, typer.Option(min=200, help="Students in the synthetic county.")
+    ] = 4000,
+    years: Annotated[int, typer.Option(min=3, max=8, help="School years of records.")] = 4,
+    seed: Annotated[int, typer.Option(help="Random seed of the county.")] = 7,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop before serving.")] = False,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+) -> None:
+    """Synthetic county -> validate -> train -> promote -> score -> users -> serve."""
+    from dropout_risk.commands.data import generate, load_validated
+    from dropout_risk.commands.serve import _open_store, score, serve
+    from dropout_risk.commands.train import train
+    from serving.auth import Scope
+
+    settings = get_settings()
+    data_dir = settings.home / "demo-county"
+    console.rule("1/5 Generate a synthetic county")
+    generate(data_dir, students=students, years=years, seed=seed, fmt="csv")
+    console.rule("2/5 Validate it")
+    tables = load_validated(data_dir)
+    console.rule("3/5 Train, evaluate and promote")
+    train(data_dir, promote=True)
+    console.rule("4/5 Score everyone in school on the data's last day")
+    as_of = tables.last_day() + dt.timedelta(days=1)
+    score(data_dir, as_of=as_of.to_pydatetime())
+    console.rule("5/5 People who may look")
+    townships = sorted(tables.schools["township"].unique())[:2]
+    if len(townships) < 2:
+        fail("the demo county has fewer than two townships; use more --students")
+    people = [
+        ("demo-researcher", "researcher", "all"),
+        *[
+            (f"demo-caseworker-{i + 1}", "caseworker", f"township:{t}")
+            for i, t in enumerate(townships)
+        ],
+    ]
+    store = _open_store()
+    try:
+        for name, role, scope in people:
+            token = store.add_user(f"{name}-{dt.datetime.now():%H%M%S}", role, Scope.parse(scope))
+            console.print(f"{role:<11} {scope:<24} token: [bold]{token}[/]")
+    finally:
+        store.close()
+    url = f"http://{host}:{port}/"
+    console.print(f"\nThe case workers' page: {url}   API docs: {url}docs")
+    console.print(f'Try: curl -H "Authorization: Bearer TOKEN" {url}v1/watchlist?limit=5')
+    if no_serve:
+        console.print(f"--no-serve: start it later with `dropout-risk serve --port {port}`.")
+        return
+    serve(host=host, port=port, workers=1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the demo command to the CLI."""
+    app.command()(demo)
