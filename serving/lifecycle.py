@@ -183,9 +183,9 @@ class ModelLifecycle:
 
         with self._lock:  # the poller and the reload endpoint must not load twice at once
             version = champion_version(self.tracking_uri, self.model_name, self.alias)
-            if version is None or (self._current and version == self._current.version):
+            if version is None or (self._current and str(version) == self._current.version):
                 return False
-            self._swap(self._load_from_registry(version))
+            self._swap(self._load_from_registry(str(version)))
             return True
 
     def _poll(self) -> None:

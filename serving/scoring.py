@@ -45,7 +45,7 @@ OUTPUT_COLUMNS = [
 def tier_shares(meta: dict[str, Any]) -> tuple[float | int, float]:
     """(high, medium) from the spec logged with the model: high = the visit capacity (a count
     or a share), medium = the next `tiers.medium_share`; 10% and 20% when the spec is absent."""
-    spec = meta.get("spec") or {}
+    spec = meta.get("spec") if isinstance(meta.get("spec"), dict) else meta
     capacity = spec.get("capacity") or {}
     high: float | int = DEFAULT_HIGH_SHARE
     if capacity.get("count"):

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from serving.deps import Models, Researcher
 from serving.schemas import ModelCard, Problem, ReloadResult
 
 router = APIRouter(prefix="/v1/model", tags=["model"])
-_CARD_KEYS = ("training_window", "metrics", "spec", "tier_thresholds")
+_WINDOW_KEYS = ("train_snapshots", "validation_snapshots", "test_snapshots", "horizon_days")
+
+
+def _card_fields(meta: dict[str, Any]) -> dict[str, Any]:
+    """The card's headline fields from what training stored with the model."""
+    window = meta.get("training_window") or {k: meta[k] for k in _WINDOW_KEYS if k in meta}
+    return {
+        "training_window": window or None,
+        "metrics": meta.get("test_metrics") or meta.get("metrics") or {},
+        "spec": meta.get("spec_name") or meta.get("spec"),
+        "tier_thresholds": meta.get("tier_thresholds"),
+    }
 
 
 @router.get("", response_model=ModelCard, responses={403: {"model": Problem}})
@@ -23,8 +36,8 @@ def model_card(models: Models, _who: Researcher) -> ModelCard:
         loaded_at=served.loaded_at,
         features=served.scorer.features,
         categorical=served.scorer.categorical,
-        **{k: meta[k] for k in _CARD_KEYS if meta.get(k) is not None},
-        details={k: v for k, v in meta.items() if k not in _CARD_KEYS},
+        **_card_fields(meta),
+        details=meta,
     )
 
 

@@ -78,3 +78,23 @@ def store(store_url: str) -> Iterator[ScoreStore]:
     opened = ScoreStore.open(store_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated MLflow store with two registered versions, built once per session."""
+    from serving_model import build_registry
+
+    folder = tmp_path_factory.mktemp("registry")
+    build_registry(folder)
+    return folder
+
+
+@pytest.fixture
+def registry_uri(registry_template: Path, tmp_path: Path) -> str:
+    """A private copy of the registry (the artifacts stay shared and read-only)."""
+    import shutil
+
+    target = tmp_path / "mlflow.sqlite"
+    shutil.copy(registry_template / "mlflow.sqlite", target)
+    return f"sqlite:///{target}"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
+from pathlib import Path
+
 import numpy as np
 
 from training.model import RiskModel
@@ -57,7 +61,41 @@ def make_scorer(version: str = "1", seed: int = 0, n: int = 3000) -> RiskScorer:
             "high": float(np.quantile(risk, 0.9)),
             "medium": float(np.quantile(risk, 0.7)),
         },
-        "training_window": {"first_snapshot": "2023-09-01", "last_snapshot": "2024-09-01"},
-        "metrics": {"test_pr_auc": 0.4},
+        "capacity": {"share": 0.1},
+        "tiers": {"high": "top capacity", "medium_share": 0.2},
+        "train_snapshots": ["2023-09-01", "2024-03-01"],
+        "test_snapshots": ["2024-09-01"],
+        "test_metrics": {"pr_auc": 0.4},
     }
     return RiskScorer(model.booster_, model.calibrator_, FEATURES, CATEGORICAL, meta, version)
+
+
+def register(
+    scorer: RiskScorer, tracking_uri: str, artifact_dir: Path, name: str = "dropout-risk"
+) -> str:
+    """Log the scorer's files in an MLflow run and register them as a new model version."""
+    import mlflow
+
+    from training import registry
+
+    mlflow.set_tracking_uri(tracking_uri)
+    experiment = registry.ensure_experiment(tracking_uri, Path(artifact_dir))
+    client = registry.client(tracking_uri)
+    with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(experiment_id=experiment) as run:
+        mlflow.log_artifacts(str(scorer.save(Path(tmp) / "model_dir")), "model_dir")
+        source = f"{run.info.artifact_uri}/model_dir"
+    with contextlib.suppress(mlflow.exceptions.MlflowException):  # already registered
+        client.create_registered_model(name)
+    return str(client.create_model_version(name, source, run_id=run.info.run_id).version)
+
+
+def build_registry(folder: Path) -> str:
+    """An MLflow store with versions 1 (champion) and 2 of different small models; its URI."""
+    from training.registry import promote
+
+    folder.mkdir(parents=True, exist_ok=True)
+    uri = f"sqlite:///{folder / 'mlflow.sqlite'}"
+    for seed in (0, 1):
+        register(make_scorer(str(seed + 1), seed=seed), uri, folder / "mlartifacts")
+    promote("1", uri)
+    return uri

@@ -143,7 +143,8 @@ def test_researcher_endpoints_and_health(api: Api) -> None:
     }
     card = api.client.get("/v1/model", headers=api.researcher).json()
     assert card["version"] == "7" and "unexcused_rate_30d" in card["features"]
-    assert card["training_window"]["first_snapshot"] == "2023-09-01"
+    assert card["training_window"]["test_snapshots"] == ["2024-09-01"]
+    assert card["metrics"] == {"pr_auc": 0.4} and card["tier_thresholds"]["high"] > 0
     for method, path in (("get", "/v1/model"), ("post", "/v1/model/reload"), ("post", "/v1/score")):
         denied = api.client.request(method, path, headers=api.t0, json={"rows": [{}]})
         assert denied.status_code == 403, path
