@@ -72,22 +72,31 @@ def _noop(_: str) -> None:
 
 
 # -- train ----------------------------------------------------------------------------------
-def train_from_frame(
+@dataclass
+class Fitted:
+    """A trained, evaluated model before it is logged: everything MLflow will receive."""
+
+    scorer: RiskScorer
+    model: RiskModel
+    evaluation: Evaluation
+    holdout: pd.DataFrame
+    dataset: dict[str, Any]
+    run_info: dict[str, Any]
+
+
+def fit_and_evaluate(
     frame: pd.DataFrame,
     spec: ModelSpec,
     *,
     label: str,
-    tracking_uri: str,
-    artifact_dir: Path | None = None,
     time_column: str | None = None,
     id_column: str | None = None,
     group_columns: list[str] | None = None,
-    promote: bool = False,
     source: str = "the table",
     dataset_info: dict[str, Any] | None = None,
     progress: Progress | None = None,
-) -> Outcome:
-    """Train, evaluate beside the baselines, log to MLflow, register, and promote if asked."""
+) -> Fitted:
+    """Split, train, calibrate, score the baselines and evaluate on the test part; no MLflow."""
     say = progress or _noop
     say("Checking the table")
     prepared = prepare(frame, spec, label, time_column, id_column, source)
@@ -167,20 +176,39 @@ def train_from_frame(
             **{f"column {k}": f"left out: {v}" for k, v in prepared.skipped.items()},
         },
     }
-    say("Logging to MLflow and registering the model")
-    return _log_run(
+    return Fitted(scorer, model, ev, holdout, dataset, run_info)
+
+
+def train_from_frame(
+    frame: pd.DataFrame,
+    spec: ModelSpec,
+    *,
+    label: str,
+    tracking_uri: str,
+    artifact_dir: Path | None = None,
+    time_column: str | None = None,
+    id_column: str | None = None,
+    group_columns: list[str] | None = None,
+    promote: bool = False,
+    source: str = "the table",
+    dataset_info: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Train, evaluate beside the baselines, log to MLflow, register, and promote if asked."""
+    fitted = fit_and_evaluate(
+        frame,
         spec,
-        scorer,
-        model,
-        ev,
-        holdout,
-        dataset,
-        run_info,
-        tracking_uri,
-        artifact_dir,
-        promote,
-        say,
+        label=label,
+        time_column=time_column,
+        id_column=id_column,
+        group_columns=group_columns,
+        source=source,
+        dataset_info=dataset_info,
+        progress=progress,
     )
+    say = progress or _noop
+    say("Logging to MLflow and registering the model")
+    return _log_run(spec, fitted, tracking_uri, artifact_dir, promote, say)
 
 
 def _holdout(
@@ -274,12 +302,7 @@ def _signature_example(test: pd.DataFrame, scorer: RiskScorer) -> pd.DataFrame:
 
 def _log_run(
     spec: ModelSpec,
-    scorer: RiskScorer,
-    model: RiskModel,
-    ev: Evaluation,
-    holdout: pd.DataFrame,
-    dataset: dict[str, Any],
-    run_info: dict[str, Any],
+    fitted: Fitted,
     tracking_uri: str,
     artifact_dir: Path | None,
     promote: bool,
@@ -287,6 +310,9 @@ def _log_run(
 ) -> Outcome:
     import mlflow
     from mlflow.models import infer_signature
+
+    scorer, model, ev = fitted.scorer, fitted.model, fitted.evaluation
+    holdout, dataset, run_info = fitted.holdout, fitted.dataset, fitted.run_info
 
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
