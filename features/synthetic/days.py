@@ -79,38 +79,35 @@ def attendance(
 ) -> AttendanceChunk:
     """Daily status for every day a child is in school; none while the child is out."""
     n, d = len(x.base), cal.n_days
-    t = np.arange(d, dtype=np.float32)[None, :]
-    season = (0.25 * cal.winter + 0.1 * (cal.weekday == 0) + 0.1 * (cal.weekday == 4)).astype(
-        np.float32
-    )
-    logit = x.base.astype(np.float32)[:, None] + season[None, :]
-    logit = logit + np.where(x.rural[:, None], 0.7 * cal.harvest, 0.0).astype(np.float32)
+    season = 0.25 * cal.winter + 0.1 * (cal.weekday == 0) + 0.1 * (cal.weekday == 4)
+    logit = x.base.astype(np.float32)[:, None] + season.astype(np.float32)[None, :]
+    logit[x.rural] += (0.7 * cal.harvest).astype(np.float32)
 
-    # Absence climbs in the weeks before a child leaves: fast just before, slow long before.
-    leaves = x.left_day < d
-    to_leave = (x.left_day[:, None] - 1 - t).astype(np.float32)
-    ramp = np.where(
-        leaves[:, None] & (to_leave >= 0),
-        3.0 * np.exp(-to_leave / 8.0) + 1.3 * np.exp(-to_leave / 40.0),
-        np.float32(0.0),
-    ).astype(np.float32)
-    since_back = (t - x.back_day[:, None]).astype(np.float32)
-    ramp += np.where(since_back >= 0, np.exp(-since_back / 20.0), np.float32(0.0)).astype(
-        np.float32
+    # Absence climbs in the weeks before a child leaves: fast just before, slow long before;
+    # and stays high for a while after a child comes back. Only those rows pay for it.
+    ramp = np.zeros((n, d), dtype=np.float32)
+    t = np.arange(d, dtype=np.float32)[None, :]
+    leaves = np.flatnonzero(x.left_day < d)
+    to_leave = x.left_day[leaves, None].astype(np.float32) - 1 - t
+    ramp[leaves] = np.where(
+        to_leave >= 0, 3.0 * np.exp(-to_leave / 8.0) + 1.3 * np.exp(-to_leave / 40.0), 0.0
     )
-    q = 1.0 / (1.0 + np.exp(-(logit + ramp)))
-    unexcused = 1.0 / (1.0 + np.exp(-(-1.3 + 0.9 * ramp + x.unexcused_shift[:, None])))
-    sick = np.where(cal.winter, np.float32(0.65), np.float32(0.45))[None, :]
+    back = np.flatnonzero(x.back_day < d)
+    since_back = t - x.back_day[back, None].astype(np.float32)
+    ramp[back] += np.where(since_back >= 0, np.exp(-np.abs(since_back) / 20.0), 0.0)
+    logit += ramp
+    q = 1.0 / (1.0 + np.exp(-logit))
 
     u = rng.random((n, d), dtype=np.float32)
     absent = u < q
-    share = u / q  # uniform on [0, 1) again among the absent
-    status = np.where(
-        share < unexcused,
-        UNEXCUSED,
-        np.where((share - unexcused) / (1 - unexcused) < sick, SICK, EXCUSED),
-    )
-    status = np.where(absent, status, np.where(u > 1 - x.late[:, None], LATE, PRESENT))
+    status = np.where(u > 1 - x.late[:, None].astype(np.float32), LATE, PRESENT).astype(np.uint8)
+    # Among the absent, u / q is uniform on [0, 1) again: reuse it to pick the kind.
+    rows, cols = np.nonzero(absent)
+    share = u[rows, cols] / q[rows, cols]
+    unexcused = 1.0 / (1.0 + np.exp(1.3 - 0.9 * ramp[rows, cols] - x.unexcused_shift[rows]))
+    sick = np.where(cal.winter[cols], 0.65, 0.45)
+    kind = np.where((share - unexcused) / (1 - unexcused) < sick, SICK, EXCUSED)
+    status[rows, cols] = np.where(share < unexcused, UNEXCUSED, kind)
 
     ti = np.arange(d)[None, :]
     in_school = (ti >= x.start_day[:, None]) & ~(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -104,7 +105,19 @@ class StreamWriter:
     """A table written in pieces (attendance), so that memory holds one chunk at a time."""
 
     def __init__(self, out_dir: Path, name: str, fmt: Format) -> None:
+        self.fmt = fmt
         self.schema = SCHEMAS[name]
+        if fmt == "csv":
+            # The CSV writer renders dictionary columns as their values, and skips
+            # materialising millions of repeated id and status strings first.
+            self.schema = pa.schema(
+                [
+                    pa.field(f.name, pa.dictionary(pa.int32(), f.type))
+                    if f.type == pa.string()
+                    else f
+                    for f in self.schema
+                ]
+            )
         path = table_path(out_dir, name, fmt)
         self.rows = 0
         if fmt == "csv":
@@ -127,3 +140,12 @@ class StreamWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def coded(values: np.ndarray | list[str], codes: np.ndarray, fmt: Format) -> pa.Array:
+    """A column of `values[codes]`: dictionary-encoded for CSV, plain strings for Parquet."""
+    dictionary = pa.array(values, type=pa.string())
+    indices = pa.array(np.asarray(codes, dtype=np.int32))
+    if fmt == "csv":
+        return pa.DictionaryArray.from_arrays(indices, dictionary)
+    return dictionary.take(indices)

@@ -18,10 +18,9 @@ from .geography import County
 from .grades import exam_scores, term_level
 from .households import Households, step_households
 from .students import Students
-from .writer import StreamWriter
+from .writer import StreamWriter, coded
 
 CHUNK = 16384  # children per day matrix: ~200 days x 16k x a few float32 matrices = tens of MB
-_STATUS = pa.array(ATTENDANCE_STATUSES)
 RngFactory = Callable[..., np.random.Generator]
 
 
@@ -213,13 +212,12 @@ def simulate_year(
                 back_day=back_day[s],
             ),
         )
+        fmt = attendance_out.fmt
         attendance_out.write(
             {
-                "student_id": pa.array(st.student_id[a[s]]).take(pa.array(chunk.child)),
+                "student_id": coded(st.student_id[a[s]], chunk.child, fmt),
                 "date": pa.array(cal.days[chunk.day]),
-                "status": pa.DictionaryArray.from_arrays(pa.array(chunk.status), _STATUS).cast(
-                    pa.string()
-                ),
+                "status": coded(list(ATTENDANCE_STATUSES), chunk.status, fmt),
             }
         )
         days_in[s], days_absent[s] = chunk.days_in, chunk.days_absent
