@@ -1,0 +1,242 @@
+"""Pandera schemas built from `features.contract`: every rule a row can break, by name.
+
+`build_schema(table, context)` turns one contract table into a `pandera.DataFrameSchema`
+over the validation frame (see `features.parse`). Column checks cover required
+values, unreadable values, allowed codes, ranges and dates; frame checks cover
+uniqueness of the contract key and consistency between columns. References to
+other tables are column checks too: the context carries the ids the referenced
+table kept, so the schema is rebuilt per run, in `ORDER`.
+
+Why the check functions are hand-made rather than pandera's built-ins: the
+attendance table has ~20M rows, and the built-ins work value by value on the
+rows (a 20M-row `isin` on strings, a hash-based `duplicated` on a 20M-row key).
+These work on categorical codes and sorted integer keys instead, so the whole
+attendance schema runs in about a second. They are still declarative: each is
+one named pandera `Check` returning a boolean Series (True = the row is fine),
+`title` holding the column it reports, and `n_failure_cases=1` because the
+validator reads the full boolean mask (`SchemaError.check_output`), not
+pandera's list of failure cases, which would cost minutes when millions fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from features.contract import TEXT_DTYPE, Column, Table
+
+EARLIEST_DATE = pd.Timestamp("1990-01-01")
+# Referenced tables come first so that the ids they keep are known when checking others.
+ORDER = ("schools", "households", "students", "enrollments", "attendance", "grades", "dropouts")
+REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
+    ("students", "household_id"): ("households", "household_id"),
+    ("enrollments", "school_id"): ("schools", "school_id"),
+    ("enrollments", "student_id"): ("students", "student_id"),
+    ("attendance", "student_id"): ("students", "student_id"),
+    ("grades", "student_id"): ("students", "student_id"),
+    ("dropouts", "student_id"): ("students", "student_id"),
+}
+_KIND_WORDS = {
+    "date": "a date (like 2023-09-01 or 2023/9/1)",
+    "bool": "a yes/no value (true/false, 1/0, yes/no, 是/否)",
+    "int": "a whole number",
+    "float": "a number",
+}
+_VALIDATION_DTYPES: dict[str, object] = {
+    "id": "category",
+    "code": "category",
+    "text": TEXT_DTYPE,
+    "bool": "boolean",
+    "int": "float64",
+    "float": "float64",
+    "date": "datetime64[ns]",
+}
+RULES: dict[str, str] = {
+    "unparseable": "value cannot be read as the column's type",
+    "missing_value": "required value is empty",
+    "bad_code": "code not in the allowed list",
+    "out_of_range": "number outside the allowed range",
+    "date_before_1990": "date before 1990-01-01",
+    "date_after_last_day": "date after the data's last day",
+    "unknown_reference": "id not found in the referenced table",
+    "duplicate_key": "repeats the key of an earlier row (the first is kept)",
+    "returned_before_left": "returned_on is not after left_on",
+}
+
+
+@dataclass
+class Context:
+    """What the checks of one table need to know from outside it."""
+
+    last_day: pd.Timestamp
+    known_ids: dict[str, pd.Index | None] = field(default_factory=dict)
+    """Ids each referenced table kept, by "table.column"; None skips the check."""
+    unparseable: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def describe(rule: str, table: Table, column: str | None, context: Context) -> str:
+    """The reason shown for one rule on one column, in the report and the quarantine."""
+    col = table.column(column) if column in table.column_names else None
+    if rule == "unparseable" and col is not None:
+        return f"not {_KIND_WORDS.get(col.kind, 'readable')}"
+    if rule == "bad_code" and col is not None:
+        return "not one of " + "/".join(col.codes or ())
+    if rule == "out_of_range" and col is not None:
+        return f"outside {col.min:g}..{col.max:g}"
+    if rule == "date_after_last_day":
+        return f"after the data's last day {context.last_day:%Y-%m-%d}"
+    if rule == "unknown_reference":
+        target = REFERENCES.get((table.name, column or ""))
+        return f"not found in {target[0]}" if target else RULES[rule]
+    if rule == "duplicate_key":
+        return f"repeats ({', '.join(table.key)}) of an earlier row; the first is kept"
+    return RULES[rule]
+
+
+def build_schema(table: Table, context: Context) -> pa.DataFrameSchema:
+    """The pandera schema of one table's validation frame."""
+    columns = {
+        col.name: pa.Column(
+            _VALIDATION_DTYPES[col.kind],
+            nullable=True,  # emptiness is the `missing_value` check, with a full mask
+            required=col.required,
+            checks=_column_checks(table, col, context),
+        )
+        for col in table.columns
+    }
+    frame_checks = [_check("duplicate_key", "+".join(table.key), _unique_key(list(table.key)))]
+    if table.name == "dropouts":
+        frame_checks.append(_check("returned_before_left", "returned_on", _returned_after_left))
+    return pa.DataFrameSchema(columns, checks=frame_checks, name=table.name, strict=False)
+
+
+def _check(rule: str, column: str, fn: Callable[..., pd.Series]) -> pa.Check:
+    return pa.Check(fn, name=rule, title=column, ignore_na=False, n_failure_cases=1)
+
+
+def _column_checks(table: Table, col: Column, context: Context) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    bad = context.unparseable.get(col.name)
+    if bad is not None:
+        checks.append(_check("unparseable", col.name, lambda s, bad=bad: pd.Series(~bad, s.index)))
+    if not col.nullable:
+        checks.append(_check("missing_value", col.name, _present(bad)))
+    if col.kind == "code":
+        checks.append(_check("bad_code", col.name, _in_categories(pd.Index(col.codes or ()))))
+    if col.min is not None or col.max is not None:
+        checks.append(_check("out_of_range", col.name, _within(col.min, col.max)))
+    if col.kind == "date":
+        checks.append(_check("date_before_1990", col.name, lambda s: ~(s < EARLIEST_DATE)))
+        last = context.last_day
+        checks.append(_check("date_after_last_day", col.name, lambda s: ~(s > last)))
+    target = REFERENCES.get((table.name, col.name))
+    known = context.known_ids.get(".".join(target)) if target else None
+    if known is not None:
+        checks.append(_check("unknown_reference", col.name, _in_categories(known)))
+    return checks
+
+
+def _present(unparseable: np.ndarray | None) -> Callable[[pd.Series], pd.Series]:
+    def value_present(s: pd.Series) -> pd.Series:
+        ok = s.notna().to_numpy(dtype=bool)
+        if unparseable is not None:
+            ok |= unparseable  # already reported as unreadable, with its raw text
+        return pd.Series(ok, s.index)
+
+    return value_present
+
+
+def _in_categories(allowed: pd.Index) -> Callable[[pd.Series], pd.Series]:
+    """Membership on a categorical's distinct values, spread to rows by code."""
+
+    def in_categories(s: pd.Series) -> pd.Series:
+        fine = np.append(s.cat.categories.isin(allowed), True)  # code -1: missing, not wrong
+        return pd.Series(fine[s.cat.codes.to_numpy()], s.index)
+
+    return in_categories
+
+
+def _within(low: float | None, high: float | None) -> Callable[[pd.Series], pd.Series]:
+    def within_range(s: pd.Series) -> pd.Series:
+        values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        outside = np.zeros(len(values), dtype=bool)
+        if low is not None:
+            outside |= values < low
+        if high is not None:
+            outside |= values > high
+        return pd.Series(~outside, s.index)
+
+    return within_range
+
+
+def _returned_after_left(frame: pd.DataFrame) -> pd.Series:
+    return ~(frame["returned_on"] <= frame["left_on"])
+
+
+def _unique_key(key: list[str]) -> Callable[[pd.DataFrame], pd.Series]:
+    def key_unique(frame: pd.DataFrame) -> pd.Series:
+        codes, complete = key_codes(frame, key)
+        repeated = np.zeros(len(frame), dtype=bool)
+        repeated[complete] = duplicated_after_first(codes[complete])
+        return pd.Series(~repeated, frame.index)
+
+    return key_unique
+
+
+def key_codes(frame: pd.DataFrame, key: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """One int64 per row for a multi-column key, and which rows have every part."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    complete = np.ones(len(frame), dtype=bool)
+    span = 1
+    for name in key:
+        codes, size = _column_codes(frame[name])
+        complete &= codes >= 0
+        if span * max(size, 1) >= 2**62:
+            # Re-number the key so far before it could overflow.
+            combined, uniques = pd.factorize(combined)
+            span = len(uniques)
+        combined = combined * max(size, 1) + np.maximum(codes, 0)
+        span *= max(size, 1)
+    return combined, complete
+
+
+def _column_codes(s: pd.Series) -> tuple[np.ndarray, int]:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().astype(np.int64), len(s.cat.categories)
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        days = s.to_numpy(dtype="datetime64[D]").astype(np.int64)
+        valid = ~np.isnat(s.to_numpy())
+        if not valid.any():
+            return np.full(len(s), -1, dtype=np.int64), 0
+        low, high = days[valid].min(), days[valid].max()
+        return np.where(valid, days - low, -1), int(high - low + 1)
+    codes, uniques = pd.factorize(s)
+    return codes.astype(np.int64), len(uniques)
+
+
+def duplicated_after_first(key: np.ndarray) -> np.ndarray:
+    """Like `duplicated(keep="first")`, but sorts (vectorised) before hashing only the repeats."""
+    if len(key) < 2:
+        return np.zeros(len(key), dtype=bool)
+    ordered = np.sort(key)
+    repeats = ordered[1:][ordered[1:] == ordered[:-1]]
+    if len(repeats) == 0:
+        return np.zeros(len(key), dtype=bool)
+    involved = np.isin(key, np.unique(repeats))
+    out = np.zeros(len(key), dtype=bool)
+    out[involved] = pd.Series(key[involved]).duplicated(keep="first").to_numpy()
+    return out
+
+
+def output_schema(table: Table) -> pa.DataFrameSchema:
+    """The contract's in-memory types, checked (cheaply) on the tables the loader hands out."""
+    return pa.DataFrameSchema(
+        {c.name: pa.Column(c.dtype, nullable=c.nullable) for c in table.columns},
+        name=table.name,
+        strict=True,
+        ordered=True,
+    )
