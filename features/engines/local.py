@@ -103,3 +103,29 @@ def _empty_part(tables: Tables, roster: pd.DataFrame) -> SchoolPart:
         grades=tables.grades.iloc[:0],
         attendance=AttendanceCodes(empty, empty, empty.astype(np.int8)),
     )
+
+
+def attendance_only(
+    attendance: pd.DataFrame,
+    roster: pd.DataFrame,
+    as_of: pd.Timestamp,
+    chunk_students: int = DEFAULT_CHUNK_STUDENTS,
+) -> pd.DataFrame:
+    """The attendance indicators alone for every roster student (benchmarks, cross-checks)."""
+    from features.indicators.attendance import attendance_indicators
+
+    _, year_start, start = window(as_of)
+    chunks = school_chunks(roster, chunk_students)
+    edges = np.array([lo for lo, _ in chunks] + [len(roster)], dtype=np.int64)
+    att = encode_attendance(attendance, roster["student_id"], start, as_of)
+    columns: dict[str, list[np.ndarray]] = {}
+    for (lo, hi), rows in zip(chunks, _rows_by_chunk(att.code, edges), strict=True):
+        schools, _ = pd.factorize(roster["school_id"].iloc[lo:hi], sort=True)
+        values = attendance_indicators(
+            att.take(rows, offset=lo), schools.astype(np.int32), start, year_start, as_of
+        )
+        for name, value in values.items():
+            columns.setdefault(name, []).append(value)
+    out = pd.DataFrame({name: np.concatenate(parts) for name, parts in columns.items()})
+    out.insert(0, "student_id", roster["student_id"].array)
+    return out

@@ -107,3 +107,32 @@ def test_each_school_has_its_own_calendar(features: pd.DataFrame) -> None:
 def test_attendance_on_the_as_of_date_is_not_used(features: pd.DataFrame) -> None:
     # s1's unexcused absences from 2 October on would raise every rate if they leaked in.
     assert features.loc["s1", "absence_rate_14d"] == pytest.approx(3 / 14)
+
+
+@pytest.mark.parametrize("as_of", ["2022-09-01", "2023-02-21", "2023-09-04", "2024-01-10"])
+def test_same_numbers_as_plain_sql(as_of: str) -> None:
+    """An independent oracle: the definitions written as DuckDB SQL give the same values."""
+    import duckdb
+    import numpy as np
+
+    from benchmarks.attendance_sql import duckdb_attendance
+    from features.contract import school_year_of
+    from features.engines.local import attendance_only
+    from tests.features.factory import random_county
+
+    county = random_county(seed=2, students=60, schools=3)
+    when = pd.Timestamp(as_of)
+    enr = county.enrollments
+    roster = enr.loc[enr["school_year"] == school_year_of(when), ["student_id", "school_id"]]
+    roster = roster.sort_values(["school_id", "student_id"], ignore_index=True)
+    ours = attendance_only(county.attendance, roster, when, chunk_students=20)
+    ours = ours.sort_values("student_id", ignore_index=True)
+    con = duckdb.connect()
+    con.register("attendance", county.attendance)
+    con.register("enrollments", enr)
+    sql = duckdb_attendance(con, when)
+    assert list(sql["student_id"]) == list(ours["student_id"])
+    assert ours["absence_rate_90d"].notna().sum() > 30
+    for col in sql.columns[1:]:
+        expected = sql[col].to_numpy(np.float64, na_value=np.nan)
+        np.testing.assert_array_equal(ours[col].to_numpy(np.float64), expected, err_msg=col)
