@@ -132,7 +132,8 @@ def test_same_numbers_as_plain_sql(as_of: str) -> None:
     con.register("enrollments", enr)
     sql = duckdb_attendance(con, when)
     assert list(sql["student_id"]) == list(ours["student_id"])
-    assert ours["absence_rate_90d"].notna().sum() > 30
+    if when > pd.Timestamp("2022-09-01"):  # the data's first day has no history: all missing
+        assert ours["absence_rate_90d"].notna().sum() > 30
     for col in sql.columns[1:]:
         expected = sql[col].to_numpy(np.float64, na_value=np.nan)
         np.testing.assert_array_equal(ours[col].to_numpy(np.float64), expected, err_msg=col)
