@@ -14,6 +14,7 @@ from serving.lifecycle import ModelLifecycle, ServedModel
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.routes import ROUTERS
 from serving.store import ScoreStore
+from serving.web.routes import mount_page
 
 DESCRIPTION = """Dropout early-warning service. Case workers read the ranked list and each
 student's risk and reasons for their own jurisdiction and record home visits; researchers
@@ -74,6 +75,7 @@ def create_app(
 
     for router in ROUTERS:
         app.include_router(router)
+    mount_page(app)
     return app
 
 

@@ -119,3 +119,33 @@ class ModelCard(BaseModel):
 class ReloadResult(BaseModel):
     changed: bool
     model_version: str
+
+
+class TrendPoint(BaseModel):
+    """A student's score in one scoring batch."""
+
+    as_of: dt.date
+    risk: float
+    tier: str
+    model_version: str
+
+
+class Capacity(BaseModel):
+    """Home visits the latest batch plans for: the high tier is the model spec's capacity."""
+
+    batch: int = Field(description="Students in the high tier of the whole batch.")
+    scope: int = Field(description="Of those, the ones in your scope: your share of the visits.")
+
+
+class Me(BaseModel):
+    """Who the token belongs to, what their scope holds, and the places to filter by."""
+
+    name: str
+    role: str
+    scope: str
+    as_of: dt.date | None
+    horizon_days: int = Field(description="The risk is of leaving school within this many days.")
+    capacity: Capacity
+    tiers: dict[str, int]
+    schools: list[str]
+    townships: list[str]

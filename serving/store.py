@@ -37,6 +37,8 @@ SCORE_COLUMNS = (
 )
 OUTCOMES = ("stays_in_school", "returned_to_class", "new_class", "vocational_school", "left")
 _CHUNK = 5_000
+# Published batches kept: enough for the risk trend on the case workers' page.
+KEEP_BATCHES = 12
 _AUTH_TTL_S = 30.0
 
 
@@ -85,6 +87,27 @@ class VisitRow:
     outcome: str
     notes: str
     recorded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """A student's score in one published batch (for the trend on the case workers' page)."""
+
+    as_of: dt.date
+    risk: float
+    tier: str
+    model_version: str
+
+
+@dataclass(frozen=True)
+class ScopeSummary:
+    """What a caller's scope holds in the latest batch: tier counts, schools and townships."""
+
+    as_of: dt.date | None
+    tiers_in_scope: dict[str, int]
+    tiers_in_batch: dict[str, int]
+    schools: list[str]
+    townships: list[str]
 
 
 _SCORE_SELECT = [getattr(Score, c) for c in SCORE_COLUMNS] + [Batch.as_of, Batch.model_version]
@@ -157,7 +180,7 @@ class ScoreStore:
             conn.execute(insert(Score), chunk)
         return len(chunk)
 
-    def publish(self, batch_id: int, keep: int = 2) -> None:
+    def publish(self, batch_id: int, keep: int = KEEP_BATCHES) -> None:
         """Make a batch the one readers see, in one transaction; prune older batches."""
         with self.engine.begin() as conn:
             count = conn.execute(
@@ -207,6 +230,7 @@ class ScoreStore:
         model_version: str,
         rows: Iterable[Mapping[str, Any]],
         progress: Callable[[int], None] | None = None,
+        keep: int = KEEP_BATCHES,
     ) -> int:
         """Write a whole batch and publish it; on any error the old batch stays in service."""
         batch_id = self.begin_batch(as_of, model_version)
@@ -223,7 +247,7 @@ class ScoreStore:
                 self.add_scores(batch_id, chunk)
                 if progress:
                     progress(len(chunk))
-            self.publish(batch_id)
+            self.publish(batch_id, keep)
         except BaseException:
             self.discard(batch_id)
             raise
@@ -436,3 +460,67 @@ class ScoreStore:
         if clause is not None:
             where.append(clause)
         return conn.execute(select(Score.student_id).where(*where)).first() is not None
+
+    # -- for the case workers' page -----------------------------------------------------------
+
+    def history(self, who: Principal, student_id: str, endpoint: str) -> list[HistoryPoint] | None:
+        """The student's score in every stored published batch, oldest first, if in scope now."""
+        with self.engine.begin() as conn:
+            if not self._in_scope(conn, who, student_id):
+                self._audit(conn, who, [student_id], endpoint, "not_found")
+                return None
+            rows = conn.execute(
+                select(Batch.as_of, Score.risk, Score.tier, Batch.model_version)
+                .join(Batch, Batch.id == Score.batch_id)
+                .where(Score.student_id == student_id, Batch.published_at.is_not(None))
+                .order_by(Batch.as_of, Batch.published_at, Batch.id)
+            ).all()
+            self._audit(conn, who, [student_id], endpoint, "read")
+        return [HistoryPoint(_as_date(r[0]), float(r[1]), r[2], r[3]) for r in rows]
+
+    def last_visits(
+        self, who: Principal, student_ids: Sequence[str], endpoint: str
+    ) -> dict[str, dt.date]:
+        """The latest visit date of each given student in scope who has one (others left out)."""
+        if not student_ids:
+            return {}
+        where = [Score.batch_id == _latest_published(), Score.student_id.in_(list(student_ids))]
+        clause = _scope_clause(who.scope)
+        if clause is not None:
+            where.append(clause)
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(Visit.student_id, func.max(Visit.visited_on))
+                .where(Visit.student_id.in_(select(Score.student_id).where(*where)))
+                .group_by(Visit.student_id)
+            ).all()
+            self._audit(conn, who, [r[0] for r in rows], endpoint, "list")
+        return {r[0]: _as_date(r[1]) for r in rows}
+
+    def scope_summary(self, who: Principal) -> ScopeSummary:
+        """Tier counts in the caller's scope and in the whole batch, and the scope's places."""
+        latest = Score.batch_id == _latest_published()
+        clause = _scope_clause(who.scope)
+        scoped = [latest] if clause is None else [latest, clause]
+        with self.engine.connect() as conn:
+            in_scope = conn.execute(
+                select(Score.tier, func.count()).where(*scoped).group_by(Score.tier)
+            ).all()
+            in_batch = conn.execute(
+                select(Score.tier, func.count()).where(latest).group_by(Score.tier)
+            ).all()
+            schools = conn.execute(
+                select(Score.school_id).where(*scoped).distinct().order_by(Score.school_id)
+            ).scalars()
+            townships = conn.execute(
+                select(Score.township).where(*scoped).distinct().order_by(Score.township)
+            ).scalars()
+            schools, townships = list(schools), list(townships)
+        batch = self.latest_batch()
+        return ScopeSummary(
+            as_of=batch.as_of if batch else None,
+            tiers_in_scope={t: int(n) for t, n in in_scope},
+            tiers_in_batch={t: int(n) for t, n in in_batch},
+            schools=schools,
+            townships=townships,
+        )

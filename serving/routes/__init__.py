@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from serving.routes import health, model, score, students, visits, watchlist
+from serving.routes import (
+    health,
+    history,
+    last_visits,
+    me,
+    model,
+    score,
+    students,
+    visits,
+    watchlist,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -13,4 +23,7 @@ ROUTERS: list[APIRouter] = [
     visits.router,
     watchlist.router,
     score.router,
+    history.router,
+    last_visits.router,
+    me.router,
 ]

@@ -79,7 +79,7 @@ def test_crash_mid_run_leaves_old_batch_in_service(store: ScoreStore) -> None:
 
 def test_old_batches_are_pruned_but_the_previous_one_kept(store: ScoreStore) -> None:
     for version in "123":
-        store.publish_batch(AS_OF, version, county_rows(20))
+        store.publish_batch(AS_OF, version, county_rows(20), keep=2)
     assert [b.model_version for b in store.batches()] == ["3", "2"]
 
 

@@ -1,0 +1,23 @@
+"""The latest visit date of each student on a page of the watchlist."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from serving.deps import CurrentUser, Endpoint, Store
+
+router = APIRouter(prefix="/v1/visits", tags=["visits"])
+
+
+@router.get("/latest", response_model=dict[str, dt.date])
+def latest_visits(
+    who: CurrentUser,
+    store: Store,
+    endpoint: Endpoint,
+    student_id: Annotated[list[str], Query(max_length=500, description="Repeat for each id.")],
+) -> dict[str, dt.date]:
+    """The date of the latest visit of each listed student in your scope who has one."""
+    return store.last_visits(who, student_id, endpoint)

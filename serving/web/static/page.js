@@ -1,0 +1,485 @@
+// The case workers' page: sign-in, watchlist and student card over the JSON API.
+// The bearer token lives in sessionStorage only (never in a URL or a cookie), so every
+// request carries the caller's own scope and the API's rules are the page's rules.
+// Data goes into the page through textContent only, never as HTML.
+"use strict";
+
+const TOKEN_KEY = "dropout-risk.token";
+const LANG_KEY = "dropout-risk.lang";
+const PAGE_SIZE = 50;
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  lang: document.body.dataset.lang || "zh",
+  i18n: JSON.parse(document.body.dataset.i18n),
+  me: null,
+  list: null, // {rows, total, filters, lastVisits}
+  card: null, // {student, history, visits}
+  missingId: null,
+};
+
+// ---- words -------------------------------------------------------------------------------
+
+function t(key, vars = {}) {
+  const text = state.i18n[state.lang][key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+function applyStaticTexts() {
+  document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
+  document.title = t("title");
+  for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+  for (const el of document.querySelectorAll("[data-t-label]")) {
+    el.setAttribute("aria-label", t(el.dataset.tLabel));
+  }
+  $("lang-switch").lang = state.lang === "zh" ? "en" : "zh-CN";
+}
+
+function setLang(lang) {
+  state.lang = lang;
+  localStorage.setItem(LANG_KEY, lang);
+  // The server renders the next visit in this language (the cookie holds only "zh"/"en").
+  document.cookie = `lang=${lang}; path=/; max-age=31536000; samesite=strict`;
+  applyStaticTexts();
+  renderWho();
+  if (state.list && !$("list-view").hidden) renderList();
+  if (state.card && !$("card-view").hidden) renderCard();
+  if (!$("notfound-view").hidden) renderNotFound();
+}
+
+const pct = (risk) => (risk < 0.01 ? "<1%" : `${Math.round(risk * 100)}%`);
+const tierText = (tier) => t(`tier_${tier}`);
+const factorText = (f) => (state.lang === "zh" ? f.zh : f.en);
+
+function scopeText(scope) {
+  if (scope === "all") return t("scope_all");
+  const [kind, ...rest] = scope.split(":");
+  return t(`scope_${kind}`, { value: rest.join(":") });
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function tierBadge(tier) {
+  return el("span", { class: `tier tier-${tier}`, text: tierText(tier) });
+}
+
+function status(message) {
+  $("status").textContent = message || "";
+}
+
+// ---- the API -----------------------------------------------------------------------------
+
+class SignedOut extends Error {}
+
+async function api(path, options = {}) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token) throw new SignedOut();
+  const headers = { Accept: "application/json", Authorization: `Bearer ${token}` };
+  if (options.body) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, { ...options, headers, credentials: "omit" });
+  if (response.status === 401) {
+    signOut(t("session_expired"));
+    throw new SignedOut();
+  }
+  return response;
+}
+
+async function apiJson(path) {
+  const response = await api(path);
+  if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { response });
+  return response.json();
+}
+
+// ---- views and routing -------------------------------------------------------------------
+
+const VIEWS = ["signin-view", "list-view", "card-view", "notfound-view"];
+
+function show(view) {
+  for (const id of VIEWS) $(id).hidden = id !== view;
+  const signedIn = view !== "signin-view";
+  $("signout").hidden = !signedIn;
+  $("who").hidden = !signedIn;
+}
+
+function navigate(url) {
+  history.pushState(null, "", url);
+  route();
+}
+
+async function route() {
+  status("");
+  // Old-style links (/#/students/ID) become real paths.
+  const hash = location.hash.match(/^#\/students\/(.+)$/);
+  if (hash) history.replaceState(null, "", `/students/${hash[1]}`);
+  if (!sessionStorage.getItem(TOKEN_KEY)) {
+    show("signin-view");
+    $("token").focus();
+    return;
+  }
+  try {
+    if (!state.me) {
+      state.me = await apiJson("/v1/me");
+      renderWho();
+    }
+    const match = location.pathname.match(/^\/students\/([^/]+)\/?$/);
+    if (match) await openCard(decodeURIComponent(match[1]));
+    else await openList();
+  } catch (error) {
+    if (error instanceof SignedOut) return;
+    console.error(error);
+    status(t("error"));
+  }
+}
+
+// ---- sign-in -----------------------------------------------------------------------------
+
+async function signIn(event) {
+  event.preventDefault();
+  const token = $("token").value.trim();
+  if (!token) return;
+  const response = await fetch("/v1/me", {
+    headers: { Accept: "application/json", Authorization: `Bearer ${token}` },
+    credentials: "omit",
+  });
+  if (!response.ok) {
+    $("signin-error").textContent = t("signin_failed");
+    $("signin-error").hidden = false;
+    $("token").focus();
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  state.me = await response.json();
+  $("token").value = "";
+  $("signin-error").hidden = true;
+  renderWho();
+  await route();
+  $("main").focus();
+}
+
+function signOut(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  state.me = state.list = state.card = null;
+  $("watchlist-body").replaceChildren();
+  show("signin-view");
+  if (location.pathname !== "/") history.replaceState(null, "", "/");
+  status(message || "");
+  $("token").focus();
+}
+
+function renderWho() {
+  if (!state.me) return;
+  $("who").textContent = `${t("signed_in_as")}: ${state.me.name} · ${scopeText(state.me.scope)}`;
+}
+
+// ---- the watchlist -----------------------------------------------------------------------
+
+function filtersFromUrl() {
+  const params = new URLSearchParams(location.search);
+  const filters = {};
+  for (const key of ["school_id", "township", "tier"]) {
+    if (params.get(key)) filters[key] = params.get(key);
+  }
+  return filters;
+}
+
+function fillSelect(select, values, chosen) {
+  const first = select.options[0];
+  select.replaceChildren(first, ...values.map((v) => el("option", { value: v, text: v })));
+  select.value = values.includes(chosen) ? chosen : "";
+}
+
+async function openList() {
+  show("list-view");
+  const filters = filtersFromUrl();
+  fillSelect($("f-school"), state.me.schools, filters.school_id);
+  fillSelect($("f-township"), state.me.townships, filters.township);
+  $("f-tier").value = filters.tier || "";
+  $("list-count").textContent = t("loading");
+  state.list = { rows: [], total: 0, filters, lastVisits: {} };
+  await loadMore();
+}
+
+async function loadMore() {
+  const list = state.list;
+  const params = new URLSearchParams({ ...list.filters, limit: PAGE_SIZE, offset: list.rows.length });
+  const page = await apiJson(`/v1/watchlist?${params}`);
+  list.rows.push(...page.students);
+  list.total = page.total;
+  list.asOf = page.as_of;
+  if (page.students.length) {
+    const ids = new URLSearchParams(page.students.map((s) => ["student_id", s.student_id]));
+    Object.assign(list.lastVisits, await apiJson(`/v1/visits/latest?${ids}`));
+  }
+  renderList();
+}
+
+function renderCapacity() {
+  const me = state.me;
+  if (!me.as_of) {
+    $("capacity-text").textContent = t("capacity_none");
+    $("capacity-how").textContent = "";
+    $("as-of").textContent = "";
+    return;
+  }
+  const vars = { scope: scopeText(me.scope), n: me.capacity.scope, batch: me.capacity.batch };
+  $("as-of").textContent = t("as_of", { date: me.as_of });
+  $("capacity-text").textContent = t("capacity", vars);
+  $("capacity-how").textContent = t("capacity_how", vars);
+}
+
+function studentLink(student) {
+  const href = `/students/${encodeURIComponent(student.student_id)}`;
+  return el("a", { href, "data-nav": "", text: student.name || t("no_name") });
+}
+
+function renderList() {
+  renderCapacity();
+  const { rows, total, lastVisits } = state.list;
+  const labels = (key) => ({ "data-label": t(key) });
+  const body = $("watchlist-body");
+  body.replaceChildren();
+  rows.forEach((s, i) => {
+    const reasons = el("ul", { class: "reasons" });
+    for (const f of s.factors.filter((f) => f.contribution > 0).slice(0, 3)) {
+      reasons.append(el("li", { text: factorText(f) }));
+    }
+    const student = el("td", { class: "student", ...labels("col_student") }, studentLink(s));
+    student.append(el("span", { class: "sid", text: s.student_id }));
+    const row = el(
+      "tr",
+      { "data-student": s.student_id },
+      el("td", { class: "num", ...labels("col_rank"), text: String(i + 1) }),
+      student,
+      el("td", { class: "num", ...labels("col_risk"), text: pct(s.risk) }),
+      el("td", labels("col_tier"), tierBadge(s.tier)),
+      el("td", { ...labels("col_school"), text: s.school_id }),
+      el("td", { ...labels("col_grade"), text: t("grade_n", { g: s.grade }) }),
+      el("td", labels("col_reasons"), reasons),
+      el("td", { class: "num", ...labels("col_last_visit"), text: lastVisits[s.student_id] || t("never_visited") }),
+    );
+    body.append(row);
+    // The line under the last student this round's visits reach (the high tier).
+    const next = rows[i + 1];
+    if (s.tier === "high" && next && next.tier !== "high") {
+      const cell = el("td", { colspan: "8", text: t("capacity_line") });
+      body.append(el("tr", { class: "capacity-end" }, cell));
+    }
+  });
+  $("list-empty").hidden = rows.length > 0;
+  $("list-count").textContent = t("showing", { shown: rows.length, total });
+  $("more").hidden = rows.length >= total;
+}
+
+function applyFilters(event) {
+  event.preventDefault();
+  const params = new URLSearchParams();
+  for (const [key, value] of new FormData($("filter-form"))) if (value) params.set(key, value);
+  const query = params.toString();
+  navigate(query ? `/?${query}` : "/");
+}
+
+function search(event) {
+  event.preventDefault();
+  const id = $("search-id").value.trim();
+  if (id) navigate(`/students/${encodeURIComponent(id)}`);
+}
+
+// ---- the student card --------------------------------------------------------------------
+
+async function openCard(studentId) {
+  const response = await api(`/v1/students/${encodeURIComponent(studentId)}`);
+  if (response.status === 404) {
+    state.card = null;
+    state.missingId = studentId;
+    show("notfound-view");
+    renderNotFound();
+    $("nf-h").focus();
+    return;
+  }
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const student = await response.json();
+  const base = `/v1/students/${encodeURIComponent(studentId)}`;
+  const [history, visits] = await Promise.all([apiJson(`${base}/history`), apiJson(`${base}/visits`)]);
+  state.card = { student, history, visits };
+  show("card-view");
+  renderCard();
+  resetVisitForm();
+  $("card-h").focus();
+}
+
+function renderNotFound() {
+  $("nf-text").textContent = t("not_found_text", { id: state.missingId });
+}
+
+function renderCard() {
+  const { student: s, history } = state.card;
+  $("card-h").textContent = s.name || t("no_name");
+  $("card-sub").textContent = [
+    t("student_id", { id: s.student_id }),
+    s.school_id,
+    s.township,
+    t("grade_n", { g: s.grade }),
+  ].join(" · ");
+  $("card-risk").textContent = pct(s.risk);
+  $("card-tier").replaceWith(Object.assign(tierBadge(s.tier), { id: "card-tier" }));
+  const k = Math.round(s.risk * 100);
+  const months = Math.round((state.me?.horizon_days ?? 180) / 30);
+  $("card-note").textContent = t("risk_note", { k: k < 1 ? t("risk_note_small") : k, months });
+  $("card-ranks").textContent = [
+    t("ranks", { school: s.rank_in_school, county: s.rank_in_county }),
+    t("as_of", { date: s.as_of }),
+    t("model_version", { v: s.model_version }),
+  ].join(" · ");
+  renderTrend(history);
+  renderFactors(s.factors);
+  renderVisits();
+}
+
+function renderFactors(factors) {
+  const biggest = Math.max(1e-9, ...factors.map((f) => Math.abs(f.contribution)));
+  $("factors").replaceChildren(
+    ...factors.map((f) => {
+      const up = f.contribution > 0;
+      const bar = el("span", { class: up ? "bar" : "bar down", "aria-hidden": "true" });
+      bar.style.width = `${Math.max(4, (100 * Math.abs(f.contribution)) / biggest)}%`;
+      const item = el("li", { text: factorText(f) });
+      item.append(el("span", { class: "dir", text: `${up ? "▲" : "▼"} ${t(up ? "raises" : "lowers")}` }), bar);
+      return item;
+    }),
+  );
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// A small sparkline of the risk in each stored batch; its words are in #trend-text too.
+function renderTrend(points) {
+  const box = $("trend");
+  box.replaceChildren();
+  if (!points.length) return;
+  const first = points[0];
+  const last = points[points.length - 1];
+  const words =
+    points.length === 1
+      ? t("trend_one", { risk: pct(last.risk), date: last.as_of })
+      : t("trend_text", { from: pct(first.risk), d1: first.as_of, to: pct(last.risk), d2: last.as_of });
+  $("trend-text").textContent = words;
+  const [w, h, padX, padTop, padBottom] = [320, 96, 24, 14, 22];
+  const top = Math.max(0.05, ...points.map((p) => p.risk)) * 1.15;
+  const x = (i) => (points.length === 1 ? w / 2 : padX + (i * (w - 2 * padX)) / (points.length - 1));
+  const y = (r) => padTop + (1 - r / top) * (h - padTop - padBottom);
+  const chart = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": `${t("trend_heading")}: ${words}` });
+  chart.append(svg("line", { class: "axis", x1: padX, x2: w - padX, y1: y(0), y2: y(0) }));
+  if (points.length > 1) {
+    chart.append(svg("polyline", { class: "line", points: points.map((p, i) => `${x(i)},${y(p.risk)}`).join(" ") }));
+  }
+  points.forEach((p, i) => {
+    const isLast = i === points.length - 1;
+    chart.append(svg("circle", { class: isLast ? "dot last" : "dot", cx: x(i), cy: y(p.risk), r: isLast ? 5 : 3.5 }));
+  });
+  chart.append(svg("text", { x: x(points.length - 1), y: Math.max(11, y(last.risk) - 8), "text-anchor": "end" }, pct(last.risk)));
+  chart.append(svg("text", { x: padX, y: h - 5, "text-anchor": "start" }, first.as_of));
+  if (points.length > 1) chart.append(svg("text", { x: w - padX, y: h - 5, "text-anchor": "end" }, last.as_of));
+  box.append(chart);
+}
+
+function renderVisits() {
+  const visits = state.card.visits;
+  $("no-visits").hidden = visits.length > 0;
+  $("visits").replaceChildren(
+    ...visits.map((v) => {
+      const item = el("li", { "data-visit": String(v.id) });
+      item.append(
+        el("span", { text: `${v.date} · ${v.visitor} · ` }),
+        el("span", { class: "outcome", text: t(`outcome_${v.outcome}`) }),
+      );
+      if (v.notes) item.append(el("span", { class: "visit-notes", text: v.notes }));
+      return item;
+    }),
+  );
+}
+
+function today() {
+  const now = new Date();
+  const local = new Date(now.getTime() - now.getTimezoneOffset() * 60000);
+  return local.toISOString().slice(0, 10);
+}
+
+function resetVisitForm() {
+  $("visit-form").reset();
+  $("v-date").value = today();
+  $("v-date").max = today();
+  $("v-visitor").value = state.me?.name || "";
+  $("visit-error").hidden = true;
+}
+
+async function recordVisit(event) {
+  event.preventDefault();
+  const id = state.card.student.student_id;
+  const form = new FormData($("visit-form"));
+  const body = JSON.stringify({
+    date: form.get("date"),
+    visitor: String(form.get("visitor")).trim(),
+    outcome: form.get("outcome"),
+    notes: String(form.get("notes") || ""),
+  });
+  const response = await api(`/v1/students/${encodeURIComponent(id)}/visits`, { method: "POST", body });
+  if (!response.ok) {
+    const detail = await response.json().catch(() => ({}));
+    const why = Array.isArray(detail.detail)
+      ? detail.detail.map((d) => d.msg).join("; ")
+      : detail.detail || `HTTP ${response.status}`;
+    $("visit-error").textContent = t("save_failed", { why });
+    $("visit-error").hidden = false;
+    return;
+  }
+  state.card.visits = await apiJson(`/v1/students/${encodeURIComponent(id)}/visits`);
+  if (state.list) state.list.lastVisits[id] = state.card.visits.at(-1)?.date;
+  renderVisits();
+  resetVisitForm();
+  status(t("saved"));
+  $("visits-h").focus();
+}
+
+// ---- wiring ------------------------------------------------------------------------------
+
+function onNavClick(event) {
+  const link = event.target.closest("a[data-nav]");
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  navigate(link.getAttribute("href"));
+}
+
+function start() {
+  const saved = localStorage.getItem(LANG_KEY);
+  if (saved && saved !== state.lang && state.i18n[saved]) state.lang = saved;
+  applyStaticTexts();
+  $("signin-form").addEventListener("submit", signIn);
+  $("signout").addEventListener("click", () => signOut());
+  $("lang-switch").addEventListener("click", () => setLang(state.lang === "zh" ? "en" : "zh"));
+  $("filter-form").addEventListener("submit", applyFilters);
+  $("clear-filters").addEventListener("click", () => navigate("/"));
+  $("search-form").addEventListener("submit", search);
+  $("more").addEventListener("click", () => loadMore().catch(() => status(t("error"))));
+  $("visit-form").addEventListener("submit", (e) => recordVisit(e).catch(() => status(t("error"))));
+  document.addEventListener("click", onNavClick);
+  window.addEventListener("popstate", route);
+  route();
+}
+
+start();
