@@ -181,6 +181,7 @@ def test_audit_log_has_who_when_which_student_and_endpoint(server: Deployment) -
     started = time.time()
     assert httpx.get(f"{server.url}/v1/students/{mine}", headers=server.headers("t0")).is_success
     httpx.get(f"{server.url}/v1/students/{other}", headers=server.headers("t0"))
+    httpx.get(f"{server.url}/v1/watchlist", params={"limit": 3}, headers=server.headers("t0"))
     store = server.open_store()
     try:
         log = store.audit_log()
