@@ -16,6 +16,7 @@ validator can report it with the raw text and set the row aside.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ _DATE = (
 )
 _NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 _DAY_NS = 86_400 * 10**9
+_NS_LIMITS = (datetime.date(1678, 1, 1), datetime.date(2261, 12, 31))
 
 
 class ColumnError(Exception):
@@ -68,7 +70,7 @@ def parse_table(data: pa.Table, table: Table) -> ParsedTable:
         columns[column.name] = values
         if bad.any():
             unparseable[column.name] = bad
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(data.num_rows))
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(data.num_rows), copy=False)
     return ParsedTable(frame, unparseable)
 
 
@@ -86,18 +88,22 @@ def parse_column(arr: pa.ChunkedArray | pa.Array, column: Column) -> tuple[objec
         return _native_number(arr, integer=kind == "int")
     if kind == "date" and (pa.types.is_date(typ) or pa.types.is_timestamp(typ)):
         return _native_date(arr)
-    codes, categories = _dictionary(arr)
-    stripped = categories.str.strip()
-    blank = np.asarray(stripped == "", dtype=bool)
+    codes, values = _dictionary(arr)
+    trimmed = pc.utf8_trim_whitespace(values)
+    blank = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
     if kind == "id":
         # Ids are taken as written ("007" stays "007"); only a blank cell is missing.
-        return _recode(codes, categories.where(~blank)), np.zeros(len(codes), dtype=bool)
+        categories = pd.Index(values.to_pylist(), dtype=object)
+        if blank.any():
+            return _recode(codes, categories.where(~blank)), np.zeros(len(codes), dtype=bool)
+        return _categorical(codes, categories), np.zeros(len(codes), dtype=bool)
+    stripped = pd.Index(trimmed.to_pylist(), dtype=object)
     if kind == "code":
         canonical = {code.lower(): code for code in column.codes or ()}
-        mapped = stripped.str.lower().map(canonical)
+        known = pd.Index(stripped.str.lower().map(canonical), dtype=object)
         # Unknown codes are kept as written so the bad-code check can show them.
-        values = mapped.where(mapped.notna(), stripped).where(~blank)
-        return _recode(codes, values), np.zeros(len(codes), dtype=bool)
+        values_seen = known.where(known.notna(), stripped).where(~blank)
+        return _recode(codes, values_seen), np.zeros(len(codes), dtype=bool)
     if kind == "bool":
         per_value, readable = _bool_values(stripped)
         result = pd.arrays.BooleanArray(
@@ -121,8 +127,8 @@ def _text(arr: pa.Array) -> pd.Series:
     return pd.Series(arr.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get), dtype=TEXT_DTYPE)
 
 
-def _dictionary(arr: pa.Array) -> tuple[np.ndarray, pd.Index]:
-    """Row codes (-1 for null) and the distinct values as strings."""
+def _dictionary(arr: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Row codes (-1 for null) and the distinct values, as an Arrow string array."""
     if pa.types.is_dictionary(arr.type):
         if not (
             pa.types.is_string(arr.type.value_type) or pa.types.is_large_string(arr.type.value_type)
@@ -132,24 +138,27 @@ def _dictionary(arr: pa.Array) -> tuple[np.ndarray, pd.Index]:
         arr = pc.cast(arr, pa.string())
     if not pa.types.is_dictionary(arr.type):
         arr = pc.dictionary_encode(arr)
-    codes = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
-    categories = pd.Index(arr.dictionary.to_pylist(), dtype=object)
-    if categories.hasnans or not categories.is_unique:
+    indices = arr.indices if arr.null_count == 0 else pc.fill_null(arr.indices, -1)
+    codes = indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    values = pc.cast(arr.dictionary, pa.string())
+    if values.null_count or len(pc.unique(values)) != len(values):
         # A Parquet dictionary may repeat values or hold a null; fold them.
-        return _fold(codes, categories)
-    return codes, categories
+        folded, uniques = pd.factorize(pd.Index(values.to_pylist(), dtype=object))
+        codes = np.append(folded, -1).astype(np.int32)[codes]
+        values = pa.array(list(uniques), type=pa.string())
+    return codes, values
 
 
-def _fold(codes: np.ndarray, values: pd.Index) -> tuple[np.ndarray, pd.Index]:
-    folded, uniques = pd.factorize(values)
-    return np.append(folded, -1).astype(np.int32)[codes], pd.Index(uniques, dtype=object)
+def _categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    """Categories stay Python strings: membership checks then hash, not scan Arrow arrays."""
+    dtype = pd.CategoricalDtype(pd.Index(categories, dtype=object))
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def _recode(codes: np.ndarray, values: pd.Index) -> pd.Categorical:
     """A categorical whose row i is `values[codes[i]]`; missing where that is missing."""
-    new_codes, uniques = _fold(codes, pd.Index(values, dtype=object))
-    categories = pd.Index(uniques, dtype=object).astype(str)
-    return pd.Categorical.from_codes(new_codes, categories=categories)
+    folded, uniques = pd.factorize(pd.Index(values, dtype=object))
+    return _categorical(np.append(folded, -1).astype(np.int32)[codes], pd.Index(uniques))
 
 
 def _take(per_value: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:
@@ -171,9 +180,7 @@ def _number_values(stripped: pd.Index, integer: bool) -> tuple[np.ndarray, np.nd
     )
     readable = np.isfinite(numbers)
     if integer:
-        readable &= np.equal(
-            np.round(numbers), numbers, where=readable, out=np.zeros_like(readable)
-        )
+        readable &= _whole(numbers, readable)
     numbers = np.where(readable, numbers, np.nan)
     return numbers, readable
 
@@ -198,27 +205,29 @@ def _native_number(arr: pa.Array, integer: bool) -> tuple[np.ndarray, np.ndarray
     present = ~np.isnan(numbers)
     readable = np.isfinite(numbers)
     if integer:
-        readable &= np.equal(
-            np.round(numbers), numbers, where=readable, out=np.zeros_like(readable)
-        )
+        readable &= _whole(numbers, readable)
     return np.where(readable, numbers, np.nan), present & ~readable
 
 
 def _native_date(arr: pa.Array) -> tuple[pd.Series, np.ndarray]:
-    """Parquet dates and timestamps to whole days, without overflowing nanoseconds."""
-    typ = arr.type
-    if pa.types.is_date32(typ):
-        ticks, per_day = pc.cast(arr, pa.int32()), 1
-    elif pa.types.is_date64(typ):
-        ticks, per_day = pc.cast(arr, pa.int64()), 86_400_000
-    else:
-        ticks, per_day = pc.cast(arr, pa.int64()), _DAY_NS // _NS_PER_UNIT[typ.unit]
-    # Float keeps nulls as NaN; its rounding (under a microsecond) cannot move a day.
-    days = np.floor(pc.cast(ticks, pa.float64()).to_numpy(zero_copy_only=False) / per_day)
-    present = ~np.isnan(days)
+    """Parquet dates and timestamps as whole days in nanoseconds, without overflowing them."""
+    if pa.types.is_timestamp(arr.type):
+        if arr.type.tz is not None:
+            arr = pc.local_timestamp(arr)  # the date on the wall clock where it was recorded
+        arr = pc.floor_temporal(arr, unit="day")
+    lowest, highest = pc.min_max(arr).values()
+    present = arr.is_valid().to_numpy(zero_copy_only=False)
     # datetime64[ns] holds 1677..2262; anything outside is certainly not a school record.
-    readable = present & (days > -106_000) & (days < 106_000)
-    whole = np.where(readable, days, 0).astype(np.int64)
-    values = (whole * _DAY_NS).astype("datetime64[ns]")
-    values[~readable] = np.datetime64("NaT")
-    return pd.Series(values), present & ~readable
+    low, high = pa.scalar(_NS_LIMITS[0]).cast(arr.type), pa.scalar(_NS_LIMITS[1]).cast(arr.type)
+    limits = low, high
+    if lowest.is_valid and (lowest.as_py() < low.as_py() or highest.as_py() > high.as_py()):
+        inside = pc.and_(pc.greater_equal(arr, limits[0]), pc.less_equal(arr, limits[1]))
+        arr = pc.if_else(inside, arr, pa.scalar(None, arr.type))
+    stamps = pc.cast(arr, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    readable = ~np.isnat(stamps)
+    return pd.Series(stamps), present & ~readable
+
+
+def _whole(numbers: np.ndarray, finite: np.ndarray) -> np.ndarray:
+    """Which finite numbers are whole (3 and 3.0 are; 3.5 is not)."""
+    return np.equal(np.round(numbers), numbers, where=finite, out=np.zeros_like(finite))

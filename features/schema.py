@@ -126,13 +126,13 @@ def _column_checks(table: Table, col: Column, context: Context) -> list[pa.Check
     if not col.nullable:
         checks.append(_check("missing_value", col.name, _present(bad)))
     if col.kind == "code":
-        checks.append(_check("bad_code", col.name, _in_categories(pd.Index(col.codes or ()))))
+        codes = pd.Index(col.codes or (), dtype=object)
+        checks.append(_check("bad_code", col.name, _in_categories(codes)))
     if col.min is not None or col.max is not None:
         checks.append(_check("out_of_range", col.name, _within(col.min, col.max)))
     if col.kind == "date":
-        checks.append(_check("date_before_1990", col.name, lambda s: ~(s < EARLIEST_DATE)))
-        last = context.last_day
-        checks.append(_check("date_after_last_day", col.name, lambda s: ~(s > last)))
+        checks.append(_check("date_before_1990", col.name, _not_below(EARLIEST_DATE)))
+        checks.append(_check("date_after_last_day", col.name, _not_above(context.last_day)))
     target = REFERENCES.get((table.name, col.name))
     known = context.known_ids.get(".".join(target)) if target else None
     if known is not None:
@@ -141,7 +141,9 @@ def _column_checks(table: Table, col: Column, context: Context) -> list[pa.Check
 
 
 def _present(unparseable: np.ndarray | None) -> Callable[[pd.Series], pd.Series]:
-    def value_present(s: pd.Series) -> pd.Series:
+    def value_present(s: pd.Series) -> pd.Series | bool:
+        if not s.hasnans:
+            return True
         ok = s.notna().to_numpy(dtype=bool)
         if unparseable is not None:
             ok |= unparseable  # already reported as unreadable, with its raw text
@@ -153,16 +155,24 @@ def _present(unparseable: np.ndarray | None) -> Callable[[pd.Series], pd.Series]
 def _in_categories(allowed: pd.Index) -> Callable[[pd.Series], pd.Series]:
     """Membership on a categorical's distinct values, spread to rows by code."""
 
-    def in_categories(s: pd.Series) -> pd.Series:
-        fine = np.append(s.cat.categories.isin(allowed), True)  # code -1: missing, not wrong
-        return pd.Series(fine[s.cat.codes.to_numpy()], s.index)
+    def in_categories(s: pd.Series) -> pd.Series | bool:
+        categories = pd.Index(s.cat.categories, dtype=object)
+        fine = np.append(categories.isin(allowed), True)  # code -1: missing, not wrong
+        if fine.all():
+            return True
+        return pd.Series(fine[np.asarray(s.array.codes)], s.index)
 
     return in_categories
 
 
 def _within(low: float | None, high: float | None) -> Callable[[pd.Series], pd.Series]:
-    def within_range(s: pd.Series) -> pd.Series:
+    def within_range(s: pd.Series) -> pd.Series | bool:
         values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isnan(values).all():
+            return True
+        low_ok = low is None or np.nanmin(values) >= low
+        if low_ok and (high is None or np.nanmax(values) <= high):
+            return True
         outside = np.zeros(len(values), dtype=bool)
         if low is not None:
             outside |= values < low
@@ -173,49 +183,79 @@ def _within(low: float | None, high: float | None) -> Callable[[pd.Series], pd.S
     return within_range
 
 
+def _not_below(low: pd.Timestamp) -> Callable[[pd.Series], pd.Series | bool]:
+    def not_before(s: pd.Series) -> pd.Series | bool:
+        earliest = s.min()
+        return True if pd.isna(earliest) or earliest >= low else ~(s < low)
+
+    return not_before
+
+
+def _not_above(high: pd.Timestamp) -> Callable[[pd.Series], pd.Series | bool]:
+    def not_after(s: pd.Series) -> pd.Series | bool:
+        latest = s.max()
+        return True if pd.isna(latest) or latest <= high else ~(s > high)
+
+    return not_after
+
+
 def _returned_after_left(frame: pd.DataFrame) -> pd.Series:
     return ~(frame["returned_on"] <= frame["left_on"])
 
 
 def _unique_key(key: list[str]) -> Callable[[pd.DataFrame], pd.Series]:
-    def key_unique(frame: pd.DataFrame) -> pd.Series:
+    def key_unique(frame: pd.DataFrame) -> pd.Series | bool:
         codes, complete = key_codes(frame, key)
-        repeated = np.zeros(len(frame), dtype=bool)
-        repeated[complete] = duplicated_after_first(codes[complete])
-        return pd.Series(~repeated, frame.index)
+        if not complete.all():
+            codes = codes[complete]
+        repeated = duplicated_after_first(codes)
+        if not repeated.any():
+            return True
+        fine = np.ones(len(frame), dtype=bool)
+        fine[complete] = ~repeated
+        return pd.Series(fine, frame.index)
 
     return key_unique
 
 
 def key_codes(frame: pd.DataFrame, key: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """One int64 per row for a multi-column key, and which rows have every part."""
-    combined = np.zeros(len(frame), dtype=np.int64)
+    """One integer per row for a multi-column key, and which rows have every part."""
+    parts = [_column_codes(frame[name]) for name in key]
     complete = np.ones(len(frame), dtype=bool)
-    span = 1
-    for name in key:
-        codes, size = _column_codes(frame[name])
+    for codes, _size in parts:
         complete &= codes >= 0
-        if span * max(size, 1) >= 2**62:
+    span = int(np.prod([max(size, 1) for _codes, size in parts], dtype=object))
+    # 32-bit keys when they fit: half the memory and a faster sort on 20M rows.
+    dtype = np.int32 if span < 2**31 else np.int64
+    combined = np.zeros(len(frame), dtype=dtype)
+    span = 1
+    for codes, size in parts:
+        size = max(size, 1)
+        if span * size >= 2**62:
             # Re-number the key so far before it could overflow.
             combined, uniques = pd.factorize(combined)
             span = len(uniques)
-        combined = combined * max(size, 1) + np.maximum(codes, 0)
-        span *= max(size, 1)
+        combined *= size
+        combined += np.maximum(codes, 0).astype(dtype, copy=False)
+        span *= size
     return combined, complete
 
 
 def _column_codes(s: pd.Series) -> tuple[np.ndarray, int]:
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return s.cat.codes.to_numpy().astype(np.int64), len(s.cat.categories)
+        return np.asarray(s.array.codes), len(s.cat.categories)
     if pd.api.types.is_datetime64_dtype(s.dtype):
-        days = s.to_numpy(dtype="datetime64[D]").astype(np.int64)
-        valid = ~np.isnat(s.to_numpy())
+        stamps = s.to_numpy(dtype="datetime64[ns]")
+        valid = ~np.isnat(stamps)
         if not valid.any():
             return np.full(len(s), -1, dtype=np.int64), 0
+        days = stamps.view(np.int64) // (86_400 * 10**9)
         low, high = days[valid].min(), days[valid].max()
-        return np.where(valid, days - low, -1), int(high - low + 1)
+        days -= low
+        days[~valid] = -1
+        return days, int(high - low + 1)
     codes, uniques = pd.factorize(s)
-    return codes.astype(np.int64), len(uniques)
+    return codes, len(uniques)
 
 
 def duplicated_after_first(key: np.ndarray) -> np.ndarray:

@@ -237,13 +237,16 @@ def _last_day(parsed: dict[str, ParsedTable]) -> pd.Timestamp:
     """The latest attendance day (or the latest date anywhere), never later than today."""
     today = pd.Timestamp.today().normalize()
 
+    low, high = EARLIEST_DATE.to_datetime64(), today.to_datetime64()
+
     def latest(columns: list[pd.Series]) -> pd.Timestamp | None:
         best = None
         for dates in columns:
-            plausible = dates[(dates >= EARLIEST_DATE) & (dates <= today)]
+            stamps = dates.to_numpy(dtype="datetime64[ns]")
+            plausible = stamps[(stamps >= low) & (stamps <= high)]
             if len(plausible) and (best is None or plausible.max() > best):
                 best = plausible.max()
-        return best
+        return None if best is None else pd.Timestamp(best)
 
     if "attendance" in parsed:
         found = latest([parsed["attendance"].frame["date"]])
@@ -262,7 +265,8 @@ def _kept_ids(checked: _Checked | None, column: str) -> pd.Index | None:
     if checked is None:
         return None
     ids = checked.kept[column]
-    return pd.Index(ids.cat.categories[np.unique(ids.cat.codes[ids.cat.codes >= 0])])
+    codes = np.asarray(ids.array.codes)
+    return pd.Index(np.asarray(ids.cat.categories, dtype=object)[np.unique(codes[codes >= 0])])
 
 
 # --- checking ------------------------------------------------------------------------------
@@ -475,14 +479,13 @@ def to_contract(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
             out[col.name] = s.to_numpy() if col.kind == "float" else s.astype(col.dtype).array
         else:
             out[col.name] = s.to_numpy(dtype="datetime64[ns]")
-    result = pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
-    return result.astype({c.name: c.dtype for c in table.columns})
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)), copy=False)
 
 
 def _categorical_to_string(s: pd.Series) -> pd.arrays.ArrowStringArray:
     """Arrow `take` of the distinct ids: fast for 20M rows, unlike a pandas astype."""
-    codes = s.cat.codes.to_numpy()
-    categories = pa_arrow.array(s.cat.categories.astype(str).tolist(), type=pa_arrow.string())
+    codes = np.asarray(s.array.codes)
+    categories = pa_arrow.array(np.asarray(s.cat.categories, dtype=object), type=pa_arrow.string())
     indices = pa_arrow.array(codes, mask=codes < 0)
     values = categories.take(indices)
     return pd.array(values, dtype=ID_DTYPE)
