@@ -152,8 +152,9 @@ def prepare(
             categorical[name] = levels
         features.append(name)
     for name in spec.lightgbm.monotone:
-        if name not in features:
-            raise TableError(f"spec `lightgbm.monotone` names {name!r}, which is not an indicator")
+        # A constraint on an indicator this spec leaves out is moot; a misspelt one is not.
+        if name not in frame.columns:
+            raise TableError(f"spec `lightgbm.monotone` names {name!r}, which is not a column")
         if name in categorical:
             raise TableError(f"spec `lightgbm.monotone` names categorical indicator {name!r}")
     if not features:
@@ -181,6 +182,9 @@ def encode(
         ):
             out[:, j] = series.to_numpy(dtype=np.float64, na_value=np.nan)
         else:
+            # Objects from JSON or CSV: numbers, true/false, "true"/"false", gaps.
+            if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+                series = series.replace({"true": 1, "false": 0, "True": 1, "False": 0})
             out[:, j] = pd.to_numeric(series, errors="coerce").to_numpy(
                 dtype=np.float64, na_value=np.nan
             )

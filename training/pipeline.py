@@ -289,15 +289,31 @@ def _flat_params(spec: ModelSpec, model: RiskModel, features: list[str]) -> dict
     return {k: str(v)[:6000] for k, v in params.items()}
 
 
-def _signature_example(test: pd.DataFrame, scorer: RiskScorer) -> pd.DataFrame:
-    """A few rows as plain column types MLflow's schema understands (text, bool-free floats)."""
+def _signature(test: pd.DataFrame, scorer: RiskScorer) -> tuple[Any, pd.DataFrame]:
+    """The model's signature and a few example rows.
+
+    Numbers are "double" (integers convert safely). Categories and yes/no indicators are
+    "Any": MLflow's string and boolean types refuse pandas categories and missing values,
+    which the model handles (as unknown). Output: one risk per row.
+    """
+    from mlflow.models import ModelSignature
+    from mlflow.types.schema import AnyType, ColSpec, Schema
+
     rows = test[scorer.features].head(5).copy()
+    specs = []
     for name in scorer.features:
+        column = rows[name]
         if name in scorer.categorical:
-            rows[name] = rows[name].astype("string").astype(object).where(rows[name].notna(), None)
+            rows[name] = column.astype("string").astype(object).where(column.notna(), None)
+            specs.append(ColSpec(AnyType(), name))
+        elif pd.api.types.is_bool_dtype(column.dtype):
+            rows[name] = column.astype(object).where(column.notna(), None)
+            specs.append(ColSpec(AnyType(), name))
         else:
-            rows[name] = rows[name].to_numpy(dtype=np.float64, na_value=np.nan)
-    return rows
+            rows[name] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            specs.append(ColSpec("double", name))
+    signature = ModelSignature(inputs=Schema(specs), outputs=Schema([ColSpec("double")]))
+    return signature, rows
 
 
 def _log_run(
@@ -309,7 +325,6 @@ def _log_run(
     say: Progress,
 ) -> Outcome:
     import mlflow
-    from mlflow.models import infer_signature
 
     scorer, model, ev = fitted.scorer, fitted.model, fitted.evaluation
     holdout, dataset, run_info = fitted.holdout, fitted.dataset, fitted.run_info
@@ -332,8 +347,7 @@ def _log_run(
         mlflow.log_dict(run_info, RUN_INFO_ARTIFACT)
         _log_tables(ev, out)
 
-        example = _signature_example(ev.test, scorer)
-        signature = infer_signature(example, scorer.predict(example))
+        signature, example = _signature(ev.test, scorer)
         model_dir = scorer.save(out / MODEL_DIR_ARTIFACT)
         info = mlflow.pyfunc.log_model(
             name="model",
@@ -431,7 +445,7 @@ def _keep_report(path: Path, artifact_dir: Path | None, version: str | None) -> 
 def compare(ev: Evaluation, version: str, tracking_uri: str) -> tuple[bool, str]:
     """Should `version` replace the champion? Re-scores the champion on this test set."""
     spec, metric = ev.spec, ev.spec.promote_metric
-    lost = [n for n, margin in ev.margins(metric).items() if margin <= 0]
+    lost = [n for n, margin in ev.margins(metric).items() if margin <= 0 and n in spec.must_beat]
     if lost:
         return False, (
             f"version {version} does not beat the baseline(s) {', '.join(lost)} on {metric}; "

@@ -20,10 +20,11 @@ MODEL_COLOR = "#1f5fa8"
 OTHER_COLORS = ("#d9822b", "#6a9f3a", "#8c6bb1", "#999999")
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def _save(fig: plt.Figure, path: Path, left: float = 0.13) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    # Fixed margins: tight_layout measures every tick label and costs seconds per chart.
+    fig.subplots_adjust(left=left, right=0.97, top=0.91, bottom=0.13)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 
@@ -127,7 +128,7 @@ def importance(values: pd.Series, path: Path, top: int = 15) -> Path:
         xlabel="mean |contribution| to the risk score (log-odds)",
         title="What drives the risk (test snapshot)",
     )
-    return _save(fig, path)
+    return _save(fig, path, left=0.35)
 
 
 def fairness(table: pd.DataFrame, path: Path, metric: str = "recall") -> Path:
@@ -145,4 +146,4 @@ def fairness(table: pd.DataFrame, path: Path, metric: str = "recall") -> Path:
         title="Share of each group's leavers caught, relative to the largest group",
     )
     ax.legend(fontsize=8, loc="lower right")
-    return _save(fig, path)
+    return _save(fig, path, left=0.35)

@@ -120,6 +120,10 @@ class ModelSpec(_Strict):
     lightgbm: LightGBMSpec = Field(default_factory=LightGBMSpec)
     baselines: Baselines = Field(default_factory=Baselines)
     promote_metric: Literal["pr_auc", "roc_auc", "precision_at_k", "recall_at_k"] = "pr_auc"
+    must_beat: list[Literal["ministry_rule", "abc_flags", "logistic_regression"]] = Field(
+        default_factory=lambda: ["ministry_rule", "abc_flags", "logistic_regression"]
+    )
+    """Baselines a version must beat on `promote_metric` before `--promote` may make it champion."""
     seed: int = 42
 
     @field_validator("snapshots")

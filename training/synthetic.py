@@ -40,14 +40,15 @@ def synthetic_table(
         repeated = (rng.random(students) < 0.05 + 0.05 * (base > 1)).astype(int)
         score = np.clip(75 - 8 * base + rng.normal(0, 8, students), 0, 100)
         # Threshold effects and interactions, as in real records: a linear model misses them.
-        logit = -4.0 + signal * (
+        logit = -4.2 + signal * (
             2.0 * (unexcused > 0.12)
             + 1.0 * (unexcused > 0.25)
-            + 1.2 * ((unexcused > 0.12) & (failing >= 2))
+            + 1.5 * ((unexcused > 0.12) & (failing >= 2))
             + 0.6 * over_age.clip(0, 2)
             + 0.5 * repeated
-            + 2.0 * (poor & left_behind)
-            + 1.0 * ((score < 50) & rural)
+            + 2.5 * (poor & left_behind)
+            + 1.5 * ((score < 50) & rural)
+            + 1.0 * (minority & (failing >= 3))
         )
         label = rng.random(students) < 1 / (1 + np.exp(-logit))
         frame = pd.DataFrame(

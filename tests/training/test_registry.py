@@ -1,0 +1,136 @@
+"""Against a real MLflow SQLite store: register, promote, load by alias, refuse worse models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlflow
+import mlflow.pyfunc
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+
+from tests.training.conftest import fast
+from training import registry
+from training.pipeline import Outcome, evaluate_version, train_from_frame
+from training.scorer import RiskScorer
+from training.spec import ModelSpec
+
+
+def _train(
+    table: pd.DataFrame, spec: ModelSpec, tracking_uri: str, artifact_dir: Path, promote: bool
+) -> Outcome:
+    return train_from_frame(
+        table,
+        spec,
+        label="label",
+        time_column="as_of",
+        tracking_uri=tracking_uri,
+        artifact_dir=artifact_dir,
+        promote=promote,
+    )
+
+
+@pytest.fixture
+def champion(
+    table: pd.DataFrame, spec: ModelSpec, tracking_uri: str, artifact_dir: Path
+) -> Outcome:
+    return _train(table, spec, tracking_uri, artifact_dir, promote=True)
+
+
+def test_train_registers_promotes_and_serves_the_same_risks(
+    champion: Outcome, tracking_uri: str, artifact_dir: Path
+) -> None:
+    assert champion.model_version == "1"
+    assert champion.promoted
+    assert "no champion yet" in (champion.promotion or "")
+    assert registry.champion_version(tracking_uri) == "1"
+
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    version = client.get_model_version_by_alias("dropout-risk", "champion")
+    assert version.run_id == champion.run_id
+    assert version.tags["promoted"] == "true"
+    run = client.get_run(champion.run_id)
+    assert run.data.metrics["test_pr_auc"] == pytest.approx(champion.evaluation.model["pr_auc"])
+    assert "ministry_rule_test_pr_auc" in run.data.metrics
+    assert run.data.params["calibration"] == "isotonic"
+    artifacts = {a.path for a in client.list_artifacts(champion.run_id)}
+    assert {"spec.yaml", "dataset.json", "plots", "report", "evaluation", "tables"} <= artifacts
+    plots = {Path(a.path).name for a in client.list_artifacts(champion.run_id, "plots")}
+    assert {"roc.png", "pr.png", "calibration.png", "deciles.png", "precision_at_k.png"} <= plots
+    assert {"importance.png", "fairness.png"} <= plots
+    # Artifacts live under the home folder, not in the working directory.
+    assert any(artifact_dir.rglob("booster.txt"))
+
+    rows = champion.evaluation.test.head(60)
+    scorer = RiskScorer.load("models:/dropout-risk@champion", tracking_uri)
+    assert scorer.model_version == "1"
+    mlflow.set_registry_uri(tracking_uri)
+    mlflow.set_tracking_uri(tracking_uri)
+    pyfunc = mlflow.pyfunc.load_model("models:/dropout-risk@champion")
+    through_mlflow = np.asarray(pyfunc.predict(rows[scorer.features])).ravel()
+    ours = scorer.predict(rows)
+    np.testing.assert_array_equal(through_mlflow, ours)
+    np.testing.assert_array_equal(ours, rows["_risk"].to_numpy())
+    assert ((ours > 0) & (ours < 1)).any()  # probabilities, not 0/1 labels
+    assert pyfunc.metadata.get_input_schema() is not None
+
+    report = champion.report_path.read_text(encoding="utf-8")
+    assert "Summary" in report and "Ministry rule" in report and "Tie rule" in report
+
+
+def test_a_worse_model_is_not_promoted(
+    champion: Outcome,
+    table: pd.DataFrame,
+    default_spec: ModelSpec,
+    tracking_uri: str,
+    artifact_dir: Path,
+) -> None:
+    # Only noise and gender: no better than chance. Baselines off, so only the champion decides.
+    worse_spec = fast(
+        default_spec,
+        name="noise-only",
+        indicators=["noise", "gender"],
+        lightgbm={"num_boost_round": 30, "early_stopping_rounds": 10, "params": {}},
+        baselines={"ministry_rule": [], "abc_flags": [], "logistic_regression": False},
+    )
+    worse = _train(table, worse_spec, tracking_uri, artifact_dir, promote=True)
+    assert worse.model_version == "2"
+    assert not worse.promoted
+    assert "does not beat the champion (version 1)" in (worse.promotion or "")
+    assert registry.champion_version(tracking_uri) == "1"
+
+
+def test_a_better_model_takes_over(
+    champion: Outcome,
+    table: pd.DataFrame,
+    spec: ModelSpec,
+    tracking_uri: str,
+    artifact_dir: Path,
+) -> None:
+    # Demote by hand to a deliberately weak version, then retrain the good spec.
+    client = registry.client(tracking_uri)
+    weak = fast(
+        spec,
+        name="weak",
+        indicators=["noise", "gender", "rural_school"],
+        baselines={"ministry_rule": [], "abc_flags": [], "logistic_regression": False},
+    )
+    weak_outcome = _train(table, weak, tracking_uri, artifact_dir, promote=False)
+    assert not weak_outcome.promoted and weak_outcome.promotion is None
+    client.set_registered_model_alias("dropout-risk", "champion", weak_outcome.model_version)
+    better = _train(table, spec, tracking_uri, artifact_dir, promote=True)
+    assert better.promoted, better.promotion
+    assert f"beats the champion (version {weak_outcome.model_version})" in better.promotion
+    assert registry.champion_version(tracking_uri) == better.model_version
+
+
+def test_evaluate_rebuilds_the_report_of_a_version(
+    champion: Outcome, tracking_uri: str, artifact_dir: Path
+) -> None:
+    champion.report_path.unlink()
+    rebuilt = evaluate_version(tracking_uri, "1", artifact_dir)
+    assert rebuilt.run_id == champion.run_id
+    assert rebuilt.evaluation.model == champion.evaluation.model
+    assert rebuilt.report_path.is_file()
