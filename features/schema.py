@@ -146,7 +146,7 @@ def _present(unparseable: np.ndarray | None) -> Callable[[pd.Series], pd.Series]
             return True
         ok = s.notna().to_numpy(dtype=bool)
         if unparseable is not None:
-            ok |= unparseable  # already reported as unreadable, with its raw text
+            ok = ok | unparseable  # already reported as unreadable, with its raw text
         return pd.Series(ok, s.index)
 
     return value_present

@@ -286,9 +286,11 @@ def _check(raw: RawTable, parsed: ParsedTable, context: Context) -> _Checked:
                 mask = ~np.asarray(error.check_output, dtype=bool)
                 failures.append((str(check.name), check.title, mask))
             else:
+                # A dtype mismatch or a check that raised: a loader bug, never bad data.
                 column = getattr(error.schema, "name", None)
                 message = str(error).splitlines()[0][:300]
-                problems.append(_fatal(raw, "wrong_type", column, message))
+                rule = "wrong_type" if "dtype" in str(check) else "check_failed"
+                problems.append(_fatal(raw, rule, column, message))
 
     rows = raw.row_numbers
     first_rule = np.full(len(frame), -1, dtype=np.int64)
