@@ -39,7 +39,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_store = store is None
-        app.state.store = store or ScoreStore.open(settings.database_url)
+        app.state.store = store or ScoreStore.open(settings.database_url, buffered_audit=True)
         lifecycle = models or ModelLifecycle(
             settings.tracking_uri,
             settings.model_cache_dir,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,7 @@ def encode_rows(served: ServedModel, rows: Sequence[Mapping[str, Value]]) -> np.
     return x
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _describe(name: str, value: Value, lang: str) -> str:
     from features.catalogue import CATALOGUE, describe
 
@@ -57,42 +59,54 @@ def _describe(name: str, value: Value, lang: str) -> str:
     return f"{name.replace('_', ' ')}: {shown}" if lang == "en" else f"{name}：{shown}"
 
 
-def _plain(served: ServedModel, name: str, code: float) -> Value:
-    """A matrix cell back in the words of the row: category level, number, or None."""
-    if math.isnan(code):
-        return None
-    levels = served.scorer.categorical.get(name)
-    if levels is not None:
-        return levels[int(code)]
-    if _dtype(name) == "bool":
-        return bool(code)
-    return int(code) if code.is_integer() else round(code, 4)
-
-
-def _dtype(name: str) -> str | None:
+def _readers(served: ServedModel) -> list[Callable[[float], Value]]:
+    """Per feature, how a matrix cell reads back in the row's words (level, bool, number)."""
     from features.catalogue import CATALOGUE
 
-    indicator = CATALOGUE.get(name)
-    return None if indicator is None else indicator.dtype
+    def level(levels: list[str]) -> Callable[[float], Value]:
+        return lambda code: levels[int(code)]
+
+    def number(code: float) -> Value:
+        return int(code) if code.is_integer() else round(code, 4)
+
+    readers: list[Callable[[float], Value]] = []
+    for name in served.scorer.features:
+        levels = served.scorer.categorical.get(name)
+        indicator = CATALOGUE.get(name)
+        if levels is not None:
+            readers.append(level(levels))
+        elif indicator is not None and indicator.dtype == "bool":
+            readers.append(bool)
+        else:
+            readers.append(number)
+    return readers
 
 
 def top_factors(served: ServedModel, x: np.ndarray, k: int = 5) -> list[list[dict[str, Any]]]:
-    """Per row, up to k indicators that raise the risk most (pred_contrib), in zh and en."""
-    contrib = served.scorer.booster.predict(x, pred_contrib=True)[:, : x.shape[1]]
+    """Per row, up to k indicators that raise the risk most (pred_contrib), in zh and en.
+
+    Ties between equal contributions go to the indicator listed first in the model.
+    """
+    n_features = x.shape[1]
+    contrib = served.scorer.booster.predict(x, pred_contrib=True)[:, :n_features]
+    order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
+    top = np.take_along_axis(contrib, order, axis=1)
+    cells = np.take_along_axis(x, order, axis=1)
     features = served.scorer.features
+    readers = _readers(served)
     out = []
-    for i in range(len(x)):
+    for js, cs, vs in zip(order.tolist(), top.tolist(), cells.tolist(), strict=True):
         factors = []
-        for j in np.argsort(-contrib[i], kind="stable")[:k]:
-            if contrib[i, j] <= 0:
+        for j, c, v in zip(js, cs, vs, strict=True):
+            if c <= 0:
                 break
             name = features[j]
-            value = _plain(served, name, float(x[i, j]))
+            value = None if math.isnan(v) else readers[j](v)
             factors.append(
                 {
                     "indicator": name,
                     "value": value,
-                    "contribution": round(float(contrib[i, j]), 6),
+                    "contribution": round(c, 6),
                     "en": _describe(name, value, "en"),
                     "zh": _describe(name, value, "zh"),
                 }

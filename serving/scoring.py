@@ -104,21 +104,23 @@ def score_frame(
 
 
 def store_rows(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
-    """The frame's rows in the store's column names."""
-    for row in frame.itertuples(index=False):
-        yield {
-            "student_id": row.student_id,
-            "name": row.name if isinstance(row.name, str) else None,
-            "school_id": row.school_id,
-            "township": row.township,
-            "county": row.county,
-            "grade": int(row.grade),
-            "risk": float(row.risk),
-            "tier": row.tier,
-            "rank_school": int(row.rank_in_school),
-            "rank_county": int(row.rank_in_county),
-            "factors": row.factors,
-        }
+    """The frame's rows in the store's column names (plain Python values)."""
+    columns = {
+        "student_id": frame["student_id"].astype(str).tolist(),
+        "name": [n if isinstance(n, str) else None for n in frame["name"].astype(object)],
+        "school_id": frame["school_id"].astype(str).tolist(),
+        "township": frame["township"].astype(str).tolist(),
+        "county": frame["county"].astype(str).tolist(),
+        "grade": frame["grade"].astype("int64").tolist(),
+        "risk": frame["risk"].astype("float64").tolist(),
+        "tier": frame["tier"].astype(str).tolist(),
+        "rank_school": frame["rank_in_school"].astype("int64").tolist(),
+        "rank_county": frame["rank_in_county"].astype("int64").tolist(),
+        "factors": frame["factors"].tolist(),
+    }
+    keys = list(columns)
+    for values in zip(*columns.values(), strict=True):
+        yield dict(zip(keys, values, strict=True))
 
 
 def publish(

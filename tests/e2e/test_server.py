@@ -182,11 +182,18 @@ def test_audit_log_has_who_when_which_student_and_endpoint(server: Deployment) -
     assert httpx.get(f"{server.url}/v1/students/{mine}", headers=server.headers("t0")).is_success
     httpx.get(f"{server.url}/v1/students/{other}", headers=server.headers("t0"))
     httpx.get(f"{server.url}/v1/watchlist", params={"limit": 3}, headers=server.headers("t0"))
-    store = server.open_store()
-    try:
-        log = store.audit_log()
-    finally:
-        store.close()
+    # The server's audit writer commits every 50 ms; give it a moment.
+    deadline = time.monotonic() + 10
+    while True:
+        store = server.open_store()
+        try:
+            log = store.audit_log()
+        finally:
+            store.close()
+        if any(e["action"] == "list" and e["user"] == "王社工" for e in log):
+            break
+        assert time.monotonic() < deadline, "audit rows never arrived"
+        time.sleep(0.1)
     read = [e for e in log if e["student_id"] == mine and e["user"] == "王社工"]
     probe = [e for e in log if e["student_id"] == other and e["user"] == "王社工"]
     assert read[-1]["endpoint"] == "GET /v1/students/{student_id}" and read[-1]["action"] == "read"

@@ -176,3 +176,17 @@ def test_visits_in_scope_only(store: ScoreStore) -> None:
     assert store.visits(everyone, other, "GET v") == []
     actions = [(e["student_id"], e["action"]) for e in store.audit_log()]
     assert (mine, "write") in actions and (other, "not_found") in actions
+
+
+def test_buffered_audit_reaches_the_database(store_url: str) -> None:
+    store = ScoreStore.open(store_url, buffered_audit=True)
+    store.publish_batch(AS_OF, "1", county_rows(30))
+    who = _who(store, "all", "researcher")
+    for row in county_rows(30)[:5]:
+        assert store.student(who, row["student_id"], EP) is not None
+    assert [e["action"] for e in store.audit_log()] == ["read"] * 5  # flushed before reading
+    store.student(who, "S00009", EP)
+    store.close()  # flushes what is queued
+    reopened = ScoreStore.open(store_url, migrate=False)
+    assert len(reopened.audit_log()) == 6
+    reopened.close()
