@@ -62,7 +62,9 @@ def _measure(step: str, folder: Path, students: int, years: int, fmt: str) -> di
         "--format",
         fmt,
     ]
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{step} ({fmt}) failed with exit {done.returncode}:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -212,12 +212,11 @@ def simulate_year(
                 back_day=back_day[s],
             ),
         )
-        fmt = attendance_out.fmt
         attendance_out.write(
             {
-                "student_id": coded(st.student_id[a[s]], chunk.child, fmt),
+                "student_id": coded(st.student_id[a[s]], chunk.child),
                 "date": pa.array(cal.days[chunk.day]),
-                "status": coded(list(ATTENDANCE_STATUSES), chunk.status, fmt),
+                "status": coded(list(ATTENDANCE_STATUSES), chunk.status),
             }
         )
         days_in[s], days_absent[s] = chunk.days_in, chunk.days_absent

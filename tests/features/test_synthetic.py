@@ -27,6 +27,9 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
             frame = pd.read_csv(csv, dtype={c: str for c in ID_COLUMNS}, encoding="utf-8")
         else:
             frame = pd.read_parquet(parquet)
+            for column in frame.columns:  # attendance is dictionary-encoded in Parquet
+                if isinstance(frame[column].dtype, pd.CategoricalDtype):
+                    frame[column] = frame[column].astype(str)
         for column in DATE_COLUMNS & set(frame.columns):
             frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
         tables[name] = frame
