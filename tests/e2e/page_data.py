@@ -22,6 +22,11 @@ SURNAMES = "王李张刘陈杨赵黄周吴"
 GIVEN = "明华芳伟静磊敏强丽军洋艳"
 
 
+def _name(i: int) -> str:
+    """A distinct made-up Chinese name for each of the first 1,440 students."""
+    return SURNAMES[i % 10] + GIVEN[i // 10 % 12] + GIVEN[i // 120 % 12]
+
+
 def students(n: int, seed: int = 3) -> pd.DataFrame:
     """Who is where: two townships of one county, three schools each, with names."""
     rng = np.random.default_rng(seed)
@@ -33,7 +38,7 @@ def students(n: int, seed: int = 3) -> pd.DataFrame:
             "township": [TOWNSHIPS[s // 3] for s in school],
             "county": "C0",
             "grade": rng.integers(1, 10, n),
-            "name": [SURNAMES[i % 10] + GIVEN[i // 10 % 12] + GIVEN[i // 120 % 12] for i in range(n)],
+            "name": [_name(i) for i in range(n)],
         }
     )
 
