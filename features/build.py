@@ -17,6 +17,7 @@ from features.catalogue import CATALOGUE, ID_COLUMNS, conform
 from features.contract import Tables, school_year_of
 from features.errors import UserError
 from features.indicators.household import sibling_left
+from features.indicators.keys import positions, take_rows
 from features.indicators.population import roster as build_roster
 from features.indicators.population import school_year_start
 
@@ -64,10 +65,11 @@ def check_as_of(tables: Tables, as_of: pd.Timestamp) -> None:
 
 def assemble(frame: pd.DataFrame, tables: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
     """Add township, county and as_of; order, type and sort the columns as the catalogue says."""
-    places = tables.schools.drop_duplicates("school_id").set_index("school_id")
+    places = tables.schools.drop_duplicates("school_id")
+    where = take_rows(places, positions(frame["school_id"], places["school_id"]))
     frame = frame.copy()
-    frame["township"] = frame["school_id"].map(places["township"]).astype("string[pyarrow]")
-    frame["county"] = frame["school_id"].map(places["county"]).astype("string[pyarrow]")
+    frame["township"] = where["township"].astype("string[pyarrow]").array
+    frame["county"] = where["county"].astype("string[pyarrow]").array
     frame["student_id"] = frame["student_id"].astype("string[pyarrow]")
     frame["school_id"] = frame["school_id"].astype("string[pyarrow]")
     frame["as_of"] = np.array([as_of.to_datetime64()] * len(frame), dtype="datetime64[ns]")

@@ -15,6 +15,7 @@ import pandas as pd
 from features.contract import Tables
 from features.indicators.attendance import AttendanceCodes, encode_attendance
 from features.indicators.compute import SchoolPart, compute_part, window
+from features.indicators.keys import member, positions, take_rows
 
 DEFAULT_CHUNK_STUDENTS = 25_000
 Progress = Callable[[int, int], None]
@@ -55,29 +56,28 @@ def run_local(
     chunks = school_chunks(roster, chunk_students)
     edges = np.array([lo for lo, _ in chunks] + [len(roster)], dtype=np.int64)
     ids = roster["student_id"]
-    index = pd.Index(ids)
 
     att = encode_attendance(tables.attendance, ids, start, as_of)
     att_rows = list(_rows_by_chunk(att.code, edges))
     grades = tables.grades.loc[tables.grades["exam_date"] < as_of]
-    grade_rows = list(_rows_by_chunk(index.get_indexer(grades["student_id"]), edges))
+    grade_rows = list(_rows_by_chunk(positions(grades["student_id"], ids), edges))
     history = tables.enrollments.loc[tables.enrollments["school_year"] <= year]
-    history_rows = list(_rows_by_chunk(index.get_indexer(history["student_id"]), edges))
-    students = tables.students.drop_duplicates("student_id").set_index("student_id")
+    history_rows = list(_rows_by_chunk(positions(history["student_id"], ids), edges))
+    students = tables.students.drop_duplicates("student_id").reset_index(drop=True)
+    student_rows = positions(ids, students["student_id"])
     households = tables.households.loc[tables.households["recorded_on"] < as_of]
     schools = tables.schools
 
     frames = []
     for i, (lo, hi) in enumerate(chunks):
         part_roster = roster.iloc[lo:hi].reset_index(drop=True)
-        people = students.reindex(part_roster["student_id"].to_numpy()).reset_index()
-        homes = people["household_id"].dropna().unique()
+        people = take_rows(students, student_rows[lo:hi])
         part = SchoolPart(
             roster=part_roster,
-            schools=schools.loc[schools["school_id"].isin(part_roster["school_id"].unique())],
+            schools=schools.loc[member(schools["school_id"], part_roster["school_id"])],
             students=people,
             enrollments=history.iloc[history_rows[i]],
-            households=households.loc[households["household_id"].isin(homes)],
+            households=households.loc[member(households["household_id"], people["household_id"])],
             grades=grades.iloc[grade_rows[i]],
             attendance=att.take(att_rows[i], offset=lo),
         )

@@ -19,6 +19,7 @@ from features.indicators.demographics import demographic_indicators
 from features.indicators.enrollment import enrollment_indicators
 from features.indicators.grades import grade_indicators
 from features.indicators.household import household_indicators
+from features.indicators.keys import positions, take_rows
 from features.indicators.population import school_year_start
 
 # Every indicator except those computed across schools.
@@ -56,13 +57,11 @@ def compute_part(part: SchoolPart, as_of: pd.Timestamp) -> pd.DataFrame:
     roster = part.roster
     year, year_start, start = window(as_of)
     school_codes, _ = pd.factorize(roster["school_id"], sort=True)
-    people = part.students.drop_duplicates("student_id").set_index("student_id")
-    people = people.reindex(roster["student_id"].to_numpy())
+    students = part.students.drop_duplicates("student_id")
+    people = take_rows(students, positions(roster["student_id"], students["student_id"]))
 
     values: dict[str, object] = {}
-    values.update(
-        household_indicators(part.households, people["household_id"].reset_index(drop=True), as_of)
-    )
+    values.update(household_indicators(part.households, people["household_id"], as_of))
     values.update(
         attendance_indicators(
             part.attendance, school_codes.astype(np.int32), start, year_start, as_of
@@ -74,12 +73,12 @@ def compute_part(part: SchoolPart, as_of: pd.Timestamp) -> pd.DataFrame:
             roster,
             part.enrollments,
             part.schools,
-            people["birth_date"].reset_index(drop=True),
+            people["birth_date"],
             year,
             year_start,
         )
     )
-    values.update(demographic_indicators(people.reset_index(drop=True), as_of))
+    values.update(demographic_indicators(people, as_of))
     frame = pd.DataFrame({name: typed_column(name, v) for name, v in values.items()})
     frame.insert(0, "school_id", roster["school_id"].array)
     frame.insert(0, "student_id", roster["student_id"].array)

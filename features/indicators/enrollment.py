@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.indicators.keys import positions
+
 # A child enters grade 1 in the school year they turn 6 by 31 August, so on 1 September a
 # student in grade g is normally g + 5 years old.
 ENTRY_AGE_OFFSET = 5
@@ -35,11 +37,12 @@ def enrollment_indicators(
     """
     n = len(roster)
     grade = roster["grade"].to_numpy(np.float64)
-    rural = roster["school_id"].map(schools.set_index("school_id")["rural"])
+    at = positions(roster["school_id"], schools["school_id"])
+    rural = np.where(at >= 0, schools["rural"].to_numpy(dtype=object)[np.maximum(at, 0)], None)
     over = age_on(birth_date, year_start) - (grade + ENTRY_AGE_OFFSET)
 
     past = history.loc[history["school_year"] <= year]
-    code = pd.Index(roster["student_id"]).get_indexer(past["student_id"])
+    code = positions(past["student_id"], roster["student_id"])
     frame = pd.DataFrame(
         {
             "code": code,
@@ -63,6 +66,6 @@ def enrollment_indicators(
         "school_changes": np.bincount(later[moved], minlength=n).astype(np.float64),
         "boarding": roster["boarding"].to_numpy(),
         "distance_km": roster["distance_km"].to_numpy(np.float64, na_value=np.nan),
-        "rural_school": rural.to_numpy(dtype=object),
+        "rural_school": rural,
         "junior_first_year": grade == JUNIOR_FIRST_GRADE,
     }

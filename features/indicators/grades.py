@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.indicators.keys import positions
+
 FAIL_BELOW = 60.0
 
 
@@ -24,7 +26,7 @@ def grade_indicators(
         "score_percentile": np.full(n, np.nan),
     }
     known = grades.loc[grades["exam_date"] < as_of]
-    code = pd.Index(roster["student_id"]).get_indexer(known["student_id"])
+    code = positions(known["student_id"], roster["student_id"])
     keep = code >= 0
     if not keep.any():
         return out

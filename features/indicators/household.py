@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.indicators.keys import member, positions, take_rows
+
 YEAR = pd.Timedelta(days=365)
 _STATE = (
     "registered_poor",
@@ -39,15 +41,16 @@ def household_indicators(
         ]
     ).unique()
 
-    state = latest.reindex(household_id.to_numpy())
-    has = pd.Series(household_id.isin(latest.index).to_numpy())
+    at = positions(household_id, latest.index)
+    state = take_rows(latest, at)
+    has = pd.Series(at >= 0)
     out: dict[str, np.ndarray] = {}
     for col in _STATE:
         values = state[col].astype("object").to_numpy().copy()
         values[~has.to_numpy()] = None
         out[col] = values
     poor_now = state["registered_poor"].astype("boolean").to_numpy(bool, na_value=False)
-    was_poor = household_id.isin(poor_in_year).to_numpy()
+    was_poor = member(household_id, poor_in_year)
     exited = np.asarray(was_poor & ~poor_now, dtype=object)
     exited[~has.to_numpy()] = None
     out["exited_poverty_1y"] = exited
@@ -71,11 +74,11 @@ def sibling_left(
     """
     left = dropouts.loc[dropouts["left_on"] < as_of, "student_id"].unique()
     homes = students[["student_id", "household_id"]]
-    leavers = homes.loc[homes["student_id"].isin(left)]
+    leavers = homes.loc[member(homes["student_id"], left)]
     per_home = leavers.groupby("household_id", observed=True).size().rename("leavers")
     who = pd.DataFrame({"student_id": student_ids.to_numpy()})
     who = who.merge(homes, on="student_id", how="left")
     who = who.merge(per_home, left_on="household_id", right_index=True, how="left")
     leavers_n = who["leavers"].fillna(0).to_numpy(np.int64)
-    self_left = who["student_id"].isin(left).to_numpy()
+    self_left = member(who["student_id"], left)
     return (leavers_n - self_left) > 0

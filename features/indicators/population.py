@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from features.contract import Tables, school_year_of
+from features.indicators.keys import member
 
 ROSTER_COLUMNS = ("student_id", "school_id", "grade", "boarding", "distance_km", "in_population")
 
@@ -42,7 +43,7 @@ def roster(tables: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
     rows = enr.loc[enr["school_year"] == year, list(ROSTER_COLUMNS[:-1])]
     rows = rows.drop_duplicates("student_id", keep="last")
     gone = gone_before(tables.dropouts, as_of)
-    rows = rows.assign(in_population=~rows["student_id"].isin(gone))
+    rows = rows.assign(in_population=~member(rows["student_id"], gone))
     return rows.sort_values(["school_id", "student_id"]).reset_index(drop=True)
 
 
@@ -52,4 +53,4 @@ def left_within(
     """1 where the student left school on a day in [as_of, as_of + horizon), else 0 (int8)."""
     end = as_of + pd.Timedelta(days=horizon_days)
     window = dropouts.loc[(dropouts["left_on"] >= as_of) & (dropouts["left_on"] < end)]
-    return student_ids.isin(window["student_id"]).to_numpy().astype(np.int8)
+    return member(student_ids, window["student_id"]).astype(np.int8)
