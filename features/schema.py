@@ -65,7 +65,11 @@ RULES: dict[str, str] = {
     "unknown_reference": "id not found in the referenced table",
     "duplicate_key": "repeats the key of an earlier row (the first is kept)",
     "returned_before_left": "returned_on is not after left_on",
+    "implausible_age": "age at enrollment outside 3..25 (rows kept)",
 }
+# Rules that are reported but do not set rows aside.
+WARNINGS = frozenset({"implausible_age"})
+AGE_RANGE = (3, 25)
 
 
 @dataclass
@@ -76,6 +80,8 @@ class Context:
     known_ids: dict[str, pd.Index | None] = field(default_factory=dict)
     """Ids each referenced table kept, by "table.column"; None skips the check."""
     unparseable: dict[str, np.ndarray] = field(default_factory=dict)
+    birth_dates: pd.Series | None = None
+    """Kept students' birth dates by student id, for the age-at-enrollment warning."""
 
 
 def describe(rule: str, table: Table, column: str | None, context: Context) -> str:
@@ -111,6 +117,8 @@ def build_schema(table: Table, context: Context) -> pa.DataFrameSchema:
     frame_checks = [_check("duplicate_key", "+".join(table.key), _unique_key(list(table.key)))]
     if table.name == "dropouts":
         frame_checks.append(_check("returned_before_left", "returned_on", _returned_after_left))
+    if table.name == "enrollments" and context.birth_dates is not None:
+        frame_checks.append(_check("implausible_age", "student_id", _age_plausible(context)))
     return pa.DataFrameSchema(columns, checks=frame_checks, name=table.name, strict=False)
 
 
@@ -197,6 +205,24 @@ def _not_above(high: pd.Timestamp) -> Callable[[pd.Series], pd.Series | bool]:
         return True if pd.isna(latest) or latest <= high else ~(s > high)
 
     return not_after
+
+
+def _age_plausible(context: Context) -> Callable[[pd.DataFrame], pd.Series | bool]:
+    """Age on 1 September of the school year, from the student's birth date."""
+    births = context.birth_dates
+
+    def age_plausible(frame: pd.DataFrame) -> pd.Series | bool:
+        ids = frame["student_id"]
+        per_id = births.reindex(pd.Index(ids.cat.categories, dtype=object)).to_numpy()
+        per_id = np.append(per_id.astype("datetime64[ns]"), np.datetime64("NaT"))
+        born = pd.DatetimeIndex(per_id[np.asarray(ids.array.codes)])
+        start = frame["school_year"].to_numpy(dtype=np.float64, na_value=np.nan)
+        age = start - born.year - ((born.month - 1) / 12 + (born.day - 1) / 365) + 8 / 12
+        age = np.asarray(age, dtype=np.float64)
+        odd = (age < AGE_RANGE[0]) | (age > AGE_RANGE[1])  # NaN compares False: no opinion
+        return True if not odd.any() else pd.Series(~odd, frame.index)
+
+    return age_plausible
 
 
 def _returned_after_left(frame: pd.DataFrame) -> pd.Series:

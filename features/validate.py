@@ -49,6 +49,7 @@ from features.schema import (
     EARLIEST_DATE,
     ORDER,
     REFERENCES,
+    WARNINGS,
     Context,
     build_schema,
     describe,
@@ -73,6 +74,8 @@ class Problem:
     """(spreadsheet row: the header is row 1, the first data row 2; value or message)."""
     fatal: bool
     message: str = ""
+    set_aside: bool = False
+    """True when the rows counted here were removed (and are in the quarantine)."""
 
 
 @dataclass
@@ -141,6 +144,7 @@ def validate_folder(
             f"{target}.{column}": _kept_ids(checked.get(target), column)
             for target, column in REFERENCES.values()
         }
+        context.birth_dates = _birth_dates(checked.get("students"))
         try:
             result = _check(raws[name], parsed[name], context)
         except Exception as exc:  # a bug or a case nobody foresaw: still no traceback
@@ -262,11 +266,20 @@ def _last_day(parsed: dict[str, ParsedTable]) -> pd.Timestamp:
 
 
 def _kept_ids(checked: _Checked | None, column: str) -> pd.Index | None:
-    if checked is None:
+    """The ids a checked table kept; None (no check) when it is missing or header-only."""
+    if checked is None or checked.rows_in == 0:
         return None
     ids = checked.kept[column]
     codes = np.asarray(ids.array.codes)
     return pd.Index(np.asarray(ids.cat.categories, dtype=object)[np.unique(codes[codes >= 0])])
+
+
+def _birth_dates(students: _Checked | None) -> pd.Series | None:
+    if students is None or students.kept.empty:
+        return None
+    kept = students.kept
+    ids = pd.Index(np.asarray(kept["student_id"].astype(object)), dtype=object)
+    return pd.Series(kept["birth_date"].to_numpy(), index=ids)
 
 
 # --- checking ------------------------------------------------------------------------------
@@ -295,14 +308,15 @@ def _check(raw: RawTable, parsed: ParsedTable, context: Context) -> _Checked:
     rows = raw.row_numbers
     first_rule = np.full(len(frame), -1, dtype=np.int64)
     for i in reversed(range(len(failures))):
-        first_rule[failures[i][2]] = i
+        if failures[i][0] not in WARNINGS:
+            first_rule[failures[i][2]] = i
     for rule, column, mask in failures:
         count = int(mask.sum())
         if count:
             problems.append(
                 Problem(table.name, raw.path, rule, column, count,
                         _examples(raw, table, rule, column, mask, rows), False,
-                        describe(rule, table, column, context))
+                        describe(rule, table, column, context), set_aside=rule not in WARNINGS)
             )  # fmt: skip
     if raw.malformed:
         problems.append(_malformed_problem(raw))
@@ -326,6 +340,8 @@ def _examples(
         shown = list(table.key)
     elif rule == "returned_before_left":
         shown = ["left_on", "returned_on"]
+    elif rule == "implausible_age":
+        shown = ["student_id", "school_year"]
     else:
         shown = [column] if column else []
     out = []
@@ -348,7 +364,7 @@ def _malformed_problem(raw: RawTable) -> Problem:
         for m in raw.malformed[:EXAMPLES]
     ]
     return Problem(raw.name, raw.path, "malformed_row", None, len(raw.malformed), examples, False,
-                   "the line does not split into the header's columns")  # fmt: skip
+                   "the line does not split into the header's columns", set_aside=True)  # fmt: skip
 
 
 def _emptiness(raw: RawTable, checked: _Checked) -> list[Problem]:
@@ -363,6 +379,8 @@ def _emptiness(raw: RawTable, checked: _Checked) -> list[Problem]:
         rule, message = "no_usable_rows", "every row was set aside"
     if name == "dropouts" and checked.rows_in == 0:
         message += " (fine if nobody left school)"
+    if name == "households" and checked.rows_in == 0:
+        message += "; students' household ids were not checked"
     return [Problem(name, raw.path, rule, None, 0, [], fatal, message)]
 
 
@@ -521,7 +539,7 @@ def print_report(report: ValidationReport, console: Console) -> None:
             escape(p.rule),
             escape(p.column or ""),
             f"{p.count:,}" if p.count else "",
-            "[red]fatal[/]" if p.fatal else "[yellow]set aside[/]" if p.count else "warning",
+            "[red]fatal[/]" if p.fatal else "[yellow]set aside[/]" if p.set_aside else "warning",
             escape(f"{name}: {detail}"),
         )
     console.print(grid)

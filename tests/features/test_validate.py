@@ -192,6 +192,9 @@ CASES = [
     Case("empty-file", "attendance", "empty_file", exit_code=1,
          files=_write("attendance.csv", b"")),
     Case("header-only-attendance", "attendance", "no_rows", rows=header_only("attendance")),
+    Case("header-only-households", "households", "no_rows", rows=header_only("households")),
+    Case("implausible-age", "enrollments", "implausible_age", "student_id", row=2,
+         rows=set_cell("students", 0, "birth_date", "2022-01-01")),
     Case("header-only-schools", "schools", "no_rows", exit_code=1,
          rows=header_only("schools")),
     Case("no-usable-students", "students", "no_usable_rows", exit_code=1,
@@ -229,8 +232,10 @@ def test_broken_input_is_named_and_exits_right(case: Case, tmp_path: Path, home:
         assert case.row in [row for row, _ in problem.examples], problem.examples
     assert report.usable is (case.exit_code == 0)
     assert (report.tables is not None) is report.usable
-    if problem.count and not problem.fatal:
+    if problem.set_aside:
         assert report.set_aside >= 1 and report.quarantine_path is not None
+    if problem.count and not problem.set_aside:  # a warning: reported, nothing removed
+        assert report.set_aside == 0 and report.tables is not None
 
     code, output = run_cli(folder)
     assert code == case.exit_code, output
