@@ -12,6 +12,8 @@ from serving.lifecycle import ModelLifecycle
 from serving.metrics import Metrics
 from serving.store import ScoreStore
 
+# Trivial dependencies are `async def` on purpose: a sync one costs a threadpool hop per
+# request. `current_user` stays sync because a cache miss queries the store.
 _bearer = HTTPBearer(
     auto_error=False, description="The token `dropout-risk users add` printed for you."
 )
@@ -19,15 +21,15 @@ UNAUTHORIZED = "missing or invalid bearer token"
 NOT_FOUND = "student not found"
 
 
-def get_store(request: Request) -> ScoreStore:
+async def get_store(request: Request) -> ScoreStore:
     return request.app.state.store
 
 
-def get_models(request: Request) -> ModelLifecycle:
+async def get_models(request: Request) -> ModelLifecycle:
     return request.app.state.models
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
@@ -52,7 +54,7 @@ def current_user(
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def researcher(who: CurrentUser) -> Principal:
+async def researcher(who: CurrentUser) -> Principal:
     """Only researchers pass; case workers get 403."""
     if not who.is_researcher:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this endpoint is for researchers")
@@ -62,7 +64,7 @@ def researcher(who: CurrentUser) -> Principal:
 Researcher = Annotated[Principal, Depends(researcher)]
 
 
-def endpoint(request: Request) -> str:
+async def endpoint(request: Request) -> str:
     """`METHOD /route/{template}` for the audit log."""
     route = request.scope.get("route")
     return f"{request.method} {getattr(route, 'path', request.url.path)}"

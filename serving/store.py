@@ -9,6 +9,7 @@ batch in service.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,7 +19,9 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    Select,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -133,6 +136,27 @@ def _latest_published():  # -> scalar subquery
         .limit(1)
         .scalar_subquery()
     )
+
+
+def _one_student_where(scope_column: str | None) -> list:
+    """Latest published batch, one student (`:student_id`), and the scope (`:scope_value`)."""
+    where = [Score.batch_id == _latest_published(), Score.student_id == bindparam("student_id")]
+    if scope_column is not None:
+        where.append(getattr(Score, scope_column) == bindparam("scope_value"))
+    return where
+
+
+# The hot-path statements are built once per scope kind: building a select() costs more
+# than running it on SQLite.
+@functools.cache
+def _student_query(scope_column: str | None) -> Select:
+    where = _one_student_where(scope_column)
+    return select(*_SCORE_SELECT).join(Batch, Batch.id == Score.batch_id).where(*where)
+
+
+@functools.cache
+def _in_scope_query(scope_column: str | None) -> Select:
+    return select(Score.student_id).where(*_one_student_where(scope_column))
 
 
 def _scope_clause(scope: Scope):  # -> SQL boolean or None
@@ -300,14 +324,9 @@ class ScoreStore:
 
     def student(self, who: Principal, student_id: str, endpoint: str) -> ScoreRow | None:
         """A student's latest score if in the caller's scope; None exactly as for a missing one."""
-        where = [Score.batch_id == _latest_published(), Score.student_id == student_id]
-        clause = _scope_clause(who.scope)
-        if clause is not None:
-            where.append(clause)
+        params = {"student_id": student_id, "scope_value": who.scope.value}
         with self.engine.begin() as conn:
-            row = conn.execute(
-                select(*_SCORE_SELECT).join(Batch, Batch.id == Score.batch_id).where(*where)
-            ).first()
+            row = conn.execute(_student_query(who.scope.column), params).first()
             self._audit(conn, who, [student_id], endpoint, "read" if row else "not_found")
         return None if row is None else self._score_row(row)
 
@@ -481,11 +500,8 @@ class ScoreStore:
 
     @staticmethod
     def _in_scope(conn: Connection, who: Principal, student_id: str) -> bool:
-        where = [Score.batch_id == _latest_published(), Score.student_id == student_id]
-        clause = _scope_clause(who.scope)
-        if clause is not None:
-            where.append(clause)
-        return conn.execute(select(Score.student_id).where(*where)).first() is not None
+        params = {"student_id": student_id, "scope_value": who.scope.value}
+        return conn.execute(_in_scope_query(who.scope.column), params).first() is not None
 
     # -- for the case workers' page -----------------------------------------------------------
 
