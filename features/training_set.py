@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -107,12 +108,18 @@ def build_training_set(
             f"No snapshot has its {horizon_days}-day label window inside the data; "
             "choose earlier dates or a shorter horizon."
         )
-    frames = []
-    for i, when in enumerate(kept):
-        frame = build_features(tables, when, engine=engine, scheduler=scheduler)
-        frame["label"] = left_within(tables.dropouts, frame["student_id"], when, horizon_days)
-        frames.append(frame)
-        if progress is not None:
-            progress(i + 1, len(kept))
+    with ExitStack() as stack:
+        if engine == "dask" and scheduler is None:
+            # One local cluster for all snapshots rather than one each.
+            from features.engines.dask import dask_client
+
+            scheduler = stack.enter_context(dask_client(None)).scheduler.address
+        frames = []
+        for i, when in enumerate(kept):
+            frame = build_features(tables, when, engine=engine, scheduler=scheduler)
+            frame["label"] = left_within(tables.dropouts, frame["student_id"], when, horizon_days)
+            frames.append(frame)
+            if progress is not None:
+                progress(i + 1, len(kept))
     stacked = pd.concat(frames, ignore_index=True)
     return TrainingSet(stacked, kept, horizon_days, dropped)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.build import build_features
 from features.engines.dask import assign_parts
 from features.indicators.population import roster
+from features.training_set import build_training_set
 from tests.features.factory import random_county
 
 
@@ -22,13 +22,12 @@ def test_parts_hold_whole_schools() -> None:
 
 
 def test_dask_equals_local() -> None:
+    """Two snapshots on one local cluster of 2 worker processes, compared bit for bit."""
     county = random_county(seed=11, students=70, schools=4)
-    as_of = "2023-11-20"
-    local = build_features(county, as_of, engine="local", chunk_students=15)
-    seen: list[tuple[int, int]] = []
-    distributed = build_features(
-        county, as_of, engine="dask", progress=lambda done, total: seen.append((done, total))
-    )
-    pd.testing.assert_frame_equal(distributed, local, check_exact=True)
-    assert seen[-1] == (2, 2)  # two partitions of whole schools
-    assert local["sibling_left"].any()  # the cross-school join had something to find
+    snapshots = ["2023-03-01", "2023-11-20"]
+    local = build_training_set(county, snapshots, horizon_days=120, engine="local")
+    distributed = build_training_set(county, snapshots, horizon_days=120, engine="dask")
+    pd.testing.assert_frame_equal(distributed.frame, local.frame, check_exact=True)
+    assert distributed.snapshots == local.snapshots == [pd.Timestamp(d) for d in snapshots]
+    assert local.frame["sibling_left"].any()  # the cross-school join had something to find
+    assert local.frame.groupby("as_of")["school_id"].nunique().min() == 4
