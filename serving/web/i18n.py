@@ -97,6 +97,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Of 100 students with a score like this, about {k} left school within {months} months.",
     ),
     "risk_note_small": ("不到1", "fewer than 1"),
+    "risk_note_large": ("超过99", "more than 99"),
     "verdict_note": (
         "这个数字是与家庭谈话的起点，而不是结论：它只反映记录中的情况，并不了解孩子和家庭的全部。",
         "This number is a starting point for a conversation, not a verdict: it only knows what "

@@ -48,12 +48,12 @@ def indicators(who: pd.DataFrame, as_of: dt.date, step: int, seed: int = 5) -> p
     rng = np.random.default_rng(seed)
     n = len(who)
     drift = rng.random(n) < 0.3  # these students' attendance slips from batch to batch
-    unexcused = rng.beta(1, 14, n) + drift * 0.05 * step
+    unexcused = rng.beta(1, 40, n) + drift * 0.03 * step
     frame = who.drop(columns="name").copy()
     frame["as_of"] = pd.Timestamp(as_of)
     frame["unexcused_rate_30d"] = unexcused.clip(0, 1)
-    frame["absence_rate_90d"] = (rng.beta(1.5, 10, n) + drift * 0.04 * step).clip(0, 1)
-    frame["term_mean_score"] = rng.normal(70, 12, n).clip(0, 100) - drift * 3 * step
+    frame["absence_rate_90d"] = (rng.beta(1.2, 25, n) + drift * 0.03 * step).clip(0, 1)
+    frame["term_mean_score"] = rng.normal(78, 10, n).clip(0, 100) - drift * 3 * step
     frame["registered_poor"] = rng.random(n) < 0.2
     frame["left_behind"] = rng.random(n) < 0.3
     frame["guardian"] = pd.Series(rng.choice(GUARDIANS, n), dtype="string")

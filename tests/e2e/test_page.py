@@ -141,10 +141,13 @@ def listed_ids(page) -> list[str]:
     )
 
 
-def shoot(page, name: str) -> Path:
+def shoot(page, name: str, height: int | None = None) -> Path:
+    """A full-page screenshot, or its top `height` pixels (a list of 100+ rows is long)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    width = page.viewport_size["width"]
+    clip = None if height is None else {"x": 0, "y": 0, "width": width, "height": height}
+    page.screenshot(path=str(path), full_page=True, clip=clip)
     assert path.stat().st_size > 10_000
     return path
 
@@ -167,15 +170,19 @@ def test_list_shows_only_the_case_workers_township(page, site: Site) -> None:
     assert "尚未走访" in row.inner_text()
     after_line = page.locator("tr.capacity-end + tr").get_attribute("data-student")
     assert after_line == mine[n_high]
+    shoot(page, "list-desktop", height=1300)
+    page.set_viewport_size(PHONE)
+    assert page.locator("#filter-box").get_attribute("open") is not None  # set at load
+    page.reload()  # folded on a phone
+    listed_ids(page)
+    assert page.locator("#filter-box").get_attribute("open") is None
+    shoot(page, "list-phone", height=1700)
+    page.set_viewport_size(DESKTOP)
     for shown in range(100, len(mine) + 50, 50):
         page.get_by_role("button", name="显示更多").click()
         expect(page.locator("tr[data-student]")).to_have_count(min(shown, len(mine)))
     assert listed_ids(page) == mine
     assert page.get_by_role("button", name="显示更多").is_hidden()
-    shoot(page, "list-desktop")
-    page.set_viewport_size(PHONE)
-    page.evaluate("window.scrollTo(0, 0)")
-    shoot(page, "list-phone")
 
 
 def test_filters_and_search(page, site: Site) -> None:

@@ -47,7 +47,8 @@ function setLang(lang) {
   if (!$("notfound-view").hidden) renderNotFound();
 }
 
-const pct = (risk) => (risk < 0.01 ? "<1%" : `${Math.round(risk * 100)}%`);
+// Whole percent points: a calibrated risk is not more precise than that.
+const pct = (risk) => (risk < 0.005 ? "<1%" : risk >= 0.995 ? ">99%" : `${Math.round(risk * 100)}%`);
 const tierText = (tier) => t(`tier_${tier}`);
 const factorText = (f) => (state.lang === "zh" ? f.zh : f.en);
 
@@ -203,6 +204,8 @@ async function openList() {
   fillSelect($("f-school"), state.me.schools, filters.school_id);
   fillSelect($("f-township"), state.me.townships, filters.township);
   $("f-tier").value = filters.tier || "";
+  // Filters start open on a wide screen or when one is set; folded on a phone.
+  $("filter-box").open = Object.keys(filters).length > 0 || matchMedia("(min-width: 44rem)").matches;
   $("list-count").textContent = t("loading");
   state.list = { rows: [], total: 0, filters, lastVisits: {} };
   await loadMore();
@@ -252,17 +255,17 @@ function renderList() {
     for (const f of s.factors.filter((f) => f.contribution > 0).slice(0, 3)) {
       reasons.append(el("li", { text: factorText(f) }));
     }
-    const student = el("td", { class: "student", ...labels("col_student") }, studentLink(s));
+    const student = el("td", { class: "student lead" }, studentLink(s));
     student.append(el("span", { class: "sid", text: s.student_id }));
     const row = el(
       "tr",
       { "data-student": s.student_id },
-      el("td", { class: "num", ...labels("col_rank"), text: String(i + 1) }),
+      el("td", { class: "num lead", text: String(i + 1) }),
       student,
-      el("td", { class: "num", ...labels("col_risk"), text: pct(s.risk) }),
-      el("td", labels("col_tier"), tierBadge(s.tier)),
-      el("td", { ...labels("col_school"), text: s.school_id }),
-      el("td", { ...labels("col_grade"), text: t("grade_n", { g: s.grade }) }),
+      el("td", { class: "num lead risk", text: pct(s.risk) }),
+      el("td", { class: "lead" }, tierBadge(s.tier)),
+      el("td", { class: "pair", ...labels("col_school"), text: s.school_id }),
+      el("td", { class: "pair", ...labels("col_grade"), text: t("grade_n", { g: s.grade }) }),
       el("td", labels("col_reasons"), reasons),
       el("td", { class: "num", ...labels("col_last_visit"), text: lastVisits[s.student_id] || t("never_visited") }),
     );
@@ -332,8 +335,9 @@ function renderCard() {
   $("card-risk").textContent = pct(s.risk);
   $("card-tier").replaceWith(Object.assign(tierBadge(s.tier), { id: "card-tier" }));
   const k = Math.round(s.risk * 100);
+  const words = k < 1 ? t("risk_note_small") : k > 99 ? t("risk_note_large") : k;
   const months = Math.round((state.me?.horizon_days ?? 180) / 30);
-  $("card-note").textContent = t("risk_note", { k: k < 1 ? t("risk_note_small") : k, months });
+  $("card-note").textContent = t("risk_note", { k: words, months });
   $("card-ranks").textContent = [
     t("ranks", { school: s.rank_in_school, county: s.rank_in_county }),
     t("as_of", { date: s.as_of }),
