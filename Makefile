@@ -24,6 +24,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 test: $(STAMP) lint
+	@# Debian's Chromium for the browser tests; a failed install fails CI (see tests/e2e/conftest.py).
+	bash tests/scripts/chromium.sh || test -z "$$CI"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 benchmark: $(STAMP)
