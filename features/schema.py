@@ -97,7 +97,9 @@ def describe(rule: str, table: Table, column: str | None, context: Context) -> s
         return f"after the data's last day {context.last_day:%Y-%m-%d}"
     if rule == "unknown_reference":
         target = REFERENCES.get((table.name, column or ""))
-        return f"not found in {target[0]}" if target else RULES[rule]
+        if target is None:
+            return RULES[rule]
+        return f"not found among the usable rows of {target[0]} (absent, or set aside there)"
     if rule == "duplicate_key":
         return f"repeats ({', '.join(table.key)}) of an earlier row; the first is kept"
     return RULES[rule]

@@ -446,8 +446,12 @@ def _json_rows(data: pa_arrow.Table) -> list[str]:
     if frame.columns.has_duplicates:
         frame.columns = [f"{c}#{i}" if i else c for i, c in enumerate(frame.columns)]
     text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
-    lines = text.rstrip("\n").split("\n") if text else []
-    return lines if len(lines) == len(frame) else ["{}"] * len(frame)
+    # pandas escapes every "/" as "\/"; undo it so dates read 2023/9/1 (still valid JSON).
+    lines = text.rstrip("\n").replace("\\/", "/").split("\n") if text else []
+    if len(lines) == len(frame):
+        return lines
+    # Should not happen (JSON escapes newlines); the slow per-row way never loses a row.
+    return [json.dumps(r, ensure_ascii=False, default=str) for r in data.to_pylist()]
 
 
 def _write_quarantine(
