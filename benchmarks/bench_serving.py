@@ -196,6 +196,28 @@ def bench_store_reads(
     }
 
 
+def scorer_rows(home: Path, features: pd.DataFrame) -> tuple[list[dict], dict]:
+    """100 real indicator rows: as our API's records and as MLflow's dataframe_split."""
+    from training.scorer import RiskScorer
+
+    scorer = RiskScorer.load("models:/dropout-risk@champion", f"sqlite:///{home / 'mlflow.sqlite'}")
+    sample = features[scorer.features].head(100)
+    as_rows = json.loads(sample.to_json(orient="records"))
+    split = json.loads(sample.to_json(orient="split", index=False))
+    return as_rows, split
+
+
+def bench_our_score(base: str, headers: dict[str, str], rows: tuple[list[dict], dict]) -> list:
+    """POST /v1/score with 1 and 100 rows, one client."""
+    ours = []
+    for n in (1, 100):
+        calls = [("POST", f"{base}/v1/score", {"rows": rows[0][:n]})] * (300 if n == 1 else 100)
+        asyncio.run(_load(calls[:20], 1, headers))
+        ours.append({"rows": n, **asyncio.run(_load(calls, 1, headers))})
+        print(json.dumps(ours[-1]), flush=True)
+    return ours
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=Path("benchmarks/out/serving"))
@@ -221,44 +243,40 @@ def main() -> None:
     ids = features["student_id"].astype(str).tolist()
     headers = {"Authorization": f"Bearer {token}"}
 
-    port = _free_port()
     env = {**os.environ, "DROPOUT_RISK_HOME": str(home), "DROPOUT_RISK_MODEL_POLL_SECONDS": "30"}
-    base = f"http://127.0.0.1:{port}"
-    server = _start(
-        [sys.executable, "-m", "dropout_risk.cli", "serve", "--port", str(port)],
-        env,
-        f"{base}/healthz",
-        home / "server.log",
-    )
-    try:
-        rng = random.Random(0)
-        reads = []
-        for concurrency, n in ((1, args.requests // 3), (50, args.requests)):
-            calls = [("GET", f"{base}/v1/students/{rng.choice(ids)}", None) for _ in range(n)]
-            asyncio.run(_load(calls[:50], concurrency, headers))  # warm up
-            reads.append(asyncio.run(_load(calls, concurrency, headers)))
-            print(json.dumps(reads[-1]), flush=True)
-        results["get_student"] = reads
-
-        from training.scorer import RiskScorer
-
-        scorer = RiskScorer.load(
-            "models:/dropout-risk@champion", f"sqlite:///{home / 'mlflow.sqlite'}"
+    reads = []
+    for workers in (1, 2):
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = _start(
+            [
+                sys.executable,
+                "-m",
+                "dropout_risk.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],  # fmt: skip
+            env,
+            f"{base}/healthz",
+            home / "server.log",
         )
-        cols = scorer.features
-        sample = features[cols].head(100)
-        as_rows = json.loads(sample.to_json(orient="records"))
-        split = json.loads(sample.to_json(orient="split", index=False))
-        ours = []
-        for n in (1, 100):
-            body = {"rows": as_rows[:n]}
-            calls = [("POST", f"{base}/v1/score", body)] * (300 if n == 1 else 100)
-            asyncio.run(_load(calls[:20], 1, headers))
-            ours.append({"rows": n, **asyncio.run(_load(calls, 1, headers))})
-            print(json.dumps(ours[-1]), flush=True)
-        results["score_ours"] = ours
-    finally:
-        _stop(server)
+        try:
+            rng = random.Random(0)
+            for concurrency, n in ((1, args.requests // 3), (50, args.requests)):
+                calls = [("GET", f"{base}/v1/students/{rng.choice(ids)}", None) for _ in range(n)]
+                asyncio.run(_load(calls[:100], concurrency, headers))  # warm up every worker
+                reads.append(
+                    {"workers": workers, **asyncio.run(_load(calls, concurrency, headers))}
+                )
+                print(json.dumps(reads[-1]), flush=True)
+            if workers == 1:
+                results["score_ours"] = bench_our_score(base, headers, scorer_rows(home, features))
+        finally:
+            _stop(server)
+    results["get_student"] = reads
 
     results["store_reads"] = bench_store_reads(home, ids, threads=50, per_thread=100)
     print(json.dumps(results["store_reads"]), flush=True)
@@ -293,6 +311,7 @@ def main() -> None:
     try:
         theirs = []
         for n in (1, 100):
+            split = scorer_rows(home, features)[1]
             body = {"dataframe_split": {"columns": split["columns"], "data": split["data"][:n]}}
             calls = [("POST", f"http://127.0.0.1:{mport}/invocations", body)] * (
                 300 if n == 1 else 100

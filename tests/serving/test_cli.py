@@ -1,0 +1,72 @@
+"""The serve group's commands: users add, score (real county, real registry), serve refusals."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from dropout_risk.cli import app
+from dropout_risk.settings import get_settings
+from serving.auth import Scope
+from serving.store import ScoreStore
+
+runner = CliRunner()
+
+
+def test_users_add_prints_the_token_once_and_stores_its_hash(dropout_risk_home: Path) -> None:
+    args = ["users", "add", "周老师", "--role", "caseworker", "--scope", "township:城关镇"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1]
+    assert token.startswith("drk_")
+    store = ScoreStore.open(get_settings().database_url)
+    who = store.authenticate(token)
+    assert who is not None and who.name == "周老师" and str(who.scope) == "township:城关镇"
+    with store.engine.connect() as conn:
+        dump = str(conn.execute(text("SELECT * FROM users")).all())
+    store.close()
+    assert token not in dump
+
+    again = runner.invoke(app, ["users", "add", "周老师", "--role", "caseworker", "--scope", "all"])
+    assert again.exit_code == 1 and "already exists" in again.output
+    bad = runner.invoke(app, ["users", "add", "x", "--role", "caseworker", "--scope", "village:1"])
+    assert bad.exit_code == 1 and "Traceback" not in bad.output and "scope" in bad.output
+
+
+def test_serve_without_any_model_exits_with_a_clear_message(dropout_risk_home: Path) -> None:
+    result = runner.invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 1
+    assert "no model is cached" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_score_a_county_with_the_champion(
+    dropout_risk_home: Path, registry_template: Path, tmp_path: Path
+) -> None:
+    from features.synthetic import generate_county
+
+    dropout_risk_home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(registry_template / "mlflow.sqlite", dropout_risk_home / "mlflow.sqlite")
+    county = tmp_path / "county"
+    generate_county(county, students=250, years=2, seed=4, fmt="csv")
+    out = tmp_path / "batch.parquet"
+    result = runner.invoke(app, ["score", str(county), "--as-of", "2024-03-01", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(out)
+    assert frame["student_id"].is_unique and set(frame["model_version"]) == {"1"}
+    assert frame["tier"].isin(["high", "medium", "low"]).all()
+    store = ScoreStore.open(get_settings().database_url)
+    batch = store.latest_batch()
+    assert batch is not None and batch.n_students == len(frame) and batch.model_version == "1"
+    who = store.authenticate(store.add_user("r", "researcher", Scope.parse("all")))
+    assert who is not None
+    top = frame.sort_values("rank_in_county").iloc[0]
+    record = store.student(who, top["student_id"], "test")
+    store.close()
+    assert record is not None and record.rank_county == 1 and record.factors
+    assert record.factors[0]["zh"] and record.as_of.isoformat() == "2024-03-01"
