@@ -102,7 +102,7 @@ def features(
     """Build per-student indicators as of a date (or a labelled training set) into Parquet."""
     import warnings
 
-    from features.build import build_features
+    from features.build import as_timestamp, build_features
     from features.errors import UserError
     from features.training_set import build_training_set
 
@@ -110,6 +110,13 @@ def features(
         fail("Give either --as-of DATE (one snapshot) or --snapshots DATES (a training set).")
     if out.suffix != ".parquet":
         fail(f"--out must name a .parquet file, not {out}.")
+    rule = (snapshots or "").strip()
+    dates = [] if rule in ("term_start", "monthly") else [as_of] if as_of else rule.split(",")
+    try:  # a mistyped date is reported before the folder is read
+        for date in dates:
+            as_timestamp(date)
+    except UserError as exc:
+        fail(str(exc))
     tables = load_validated(data_dir)
     try:
         with progress() as bar:
@@ -124,8 +131,7 @@ def features(
                 )
                 what = f"{len(frame):,} students as of {as_of}"
             else:
-                rule = snapshots.strip()
-                chosen = rule if rule in ("term_start", "monthly") else rule.split(",")
+                chosen = rule if rule in ("term_start", "monthly") else dates
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # dropped snapshots are reported below
                     result = build_training_set(
