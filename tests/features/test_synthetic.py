@@ -318,11 +318,16 @@ def test_household_records_change_over_time(county: dict[str, pd.DataFrame]) -> 
 @pytest.mark.skipif(
     importlib.util.find_spec("features.validate") is None, reason="features.validate not there yet"
 )
-def test_generated_county_validates_clean(county_dir: Path, tmp_path: Path) -> None:
+def test_generated_county_validates_clean(
+    county_dir: Path, county_parquet_dir: Path, tmp_path: Path
+) -> None:
     from features.validate import validate_folder
 
-    report = validate_folder(county_dir, quarantine_dir=tmp_path / "quarantine")
-    assert report.usable
+    for folder in (county_dir, county_parquet_dir):
+        report = validate_folder(folder, quarantine_dir=tmp_path / "quarantine")
+        assert report.clean, [p.message or p.rule for p in report.problems]
+        assert report.set_aside == 0
+        assert report.rows_kept == report.rows_in
     assert not list((tmp_path / "quarantine").glob("*"))
 
 
