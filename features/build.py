@@ -72,7 +72,7 @@ def assemble(frame: pd.DataFrame, tables: Tables, as_of: pd.Timestamp) -> pd.Dat
     frame["county"] = where["county"].astype("string[pyarrow]").array
     frame["student_id"] = frame["student_id"].astype("string[pyarrow]")
     frame["school_id"] = frame["school_id"].astype("string[pyarrow]")
-    frame["as_of"] = np.array([as_of.to_datetime64()] * len(frame), dtype="datetime64[ns]")
+    frame["as_of"] = np.full(len(frame), as_of.to_datetime64(), dtype="datetime64[ns]")
     frame = frame.sort_values("student_id", kind="stable").reset_index(drop=True)
     out = conform(frame)
     assert list(out.columns) == [*ID_COLUMNS, *CATALOGUE]

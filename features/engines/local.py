@@ -17,7 +17,8 @@ from features.indicators.attendance import AttendanceCodes, encode_attendance
 from features.indicators.compute import SchoolPart, compute_part, window
 from features.indicators.keys import member, positions, take_rows
 
-DEFAULT_CHUNK_STUDENTS = 25_000
+# About 10M attendance rows a chunk: a few hundred MB of working arrays.
+DEFAULT_CHUNK_STUDENTS = 50_000
 Progress = Callable[[int, int], None]
 
 

@@ -30,30 +30,27 @@ def grade_indicators(
     keep = code >= 0
     if not keep.any():
         return out
-    known = known.loc[keep]
-    frame = pd.DataFrame(
-        {
-            "code": code[keep],
-            "term": known["school_year"].to_numpy(np.int32) * 2 + known["term"].to_numpy(np.int32),
-            "score": known["score"].to_numpy(np.float64),
-        }
+    code = code[keep]
+    term = (
+        known["school_year"].to_numpy(np.int64)[keep] * 2 + known["term"].to_numpy(np.int64)[keep]
     )
-    # A canonical row order makes the float sums independent of how the rows arrived, so
-    # both engines agree to the last bit.
-    frame = frame.sort_values(["code", "term", "score"], kind="stable", ignore_index=True)
-    frame["fail"] = frame["score"] < FAIL_BELOW
-    terms = frame.groupby(["code", "term"], sort=True).agg(
-        mean=("score", "mean"), fail=("fail", "sum")
-    )
-    terms = terms.reset_index()
-    latest = terms.drop_duplicates("code", keep="last")
-    previous = terms.drop(latest.index).drop_duplicates("code", keep="last")
-
-    at = latest["code"].to_numpy()
-    out["term_mean_score"][at] = latest["mean"].to_numpy()
-    out["failing_subjects"][at] = latest["fail"].to_numpy()
+    score = known["score"].to_numpy(np.float64)[keep]
+    # Sorted by student, term and score: a canonical order makes the float sums independent
+    # of how the rows arrived, so both engines agree to the last bit.
+    order = np.lexsort((score, term, code))
+    code, term, score = code[order], term[order], score[order]
+    first = np.flatnonzero(np.r_[True, (np.diff(code) != 0) | (np.diff(term) != 0)])
+    term_code = code[first]
+    size = np.diff(np.r_[first, len(code)])
+    mean = np.add.reduceat(score, first) / size
+    fails = np.add.reduceat((score < FAIL_BELOW).astype(np.int64), first)
+    # Each student's last term is the latest; the one before it (if any) is the previous.
+    last = np.flatnonzero(np.r_[term_code[1:] != term_code[:-1], True])
+    out["term_mean_score"][term_code[last]] = mean[last]
+    out["failing_subjects"][term_code[last]] = fails[last]
+    has_previous = (last > 0) & (term_code[np.maximum(last - 1, 0)] == term_code[last])
     prev = np.full(n, np.nan)
-    prev[previous["code"].to_numpy()] = previous["mean"].to_numpy()
+    prev[term_code[last[has_previous]]] = mean[last[has_previous] - 1]
     out["term_score_change"] = out["term_mean_score"] - prev
 
     # Percentile among classmates still in school: same school and grade at the as-of date.
