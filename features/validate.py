@@ -247,9 +247,15 @@ def _last_day(parsed: dict[str, ParsedTable]) -> pd.Timestamp:
         best = None
         for dates in columns:
             stamps = dates.to_numpy(dtype="datetime64[ns]")
-            plausible = stamps[(stamps >= low) & (stamps <= high)]
-            if len(plausible) and (best is None or plausible.max() > best):
-                best = plausible.max()
+            known = stamps[~np.isnat(stamps)] if dates.hasnans else stamps
+            if not len(known):
+                continue
+            top = known.max()
+            if top > high or known.min() < low:  # rare: only then pay for a filtered copy
+                plausible = known[(known >= low) & (known <= high)]
+                top = plausible.max() if len(plausible) else None
+            if top is not None and (best is None or top > best):
+                best = top
         return None if best is None else pd.Timestamp(best)
 
     if "attendance" in parsed:

@@ -7,6 +7,7 @@ checks that the report names the rule, file, row and column, and that
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -421,3 +422,17 @@ def test_problem_counts_and_examples_for_many_bad_rows(tmp_path: Path) -> None:
     assert problem.examples[0] == (2, "status='absent'")
     # Codes are matched ignoring case and surrounding blanks.
     assert set(report.tables.attendance["status"]) == {"present"}
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("features.synthetic") is None, reason="no synthetic county yet"
+)
+def test_generated_parquet_county_is_clean(tmp_path: Path, home: Path) -> None:
+    from features.synthetic import generate_county
+
+    folder = tmp_path / "county"
+    generate_county(folder, students=150, years=1, seed=3, fmt="parquet")
+    report = validate_folder(folder, quarantine_dir=home / "quarantine")
+    assert report.clean, [(p.table, p.rule, p.column, p.examples) for p in report.problems]
+    assert report.last_day == report.tables.attendance["date"].max()
+    assert run_cli(folder)[0] == 0
