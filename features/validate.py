@@ -450,7 +450,13 @@ def _json_rows(data: pa_arrow.Table) -> list[str]:
     frame = data.to_pandas(types_mapper=None)
     frame.columns = [str(c) for c in frame.columns]
     if frame.columns.has_duplicates:
-        frame.columns = [f"{c}#{i}" if i else c for i, c in enumerate(frame.columns)]
+        # JSON keys must differ: the second "x" becomes "x#2", the third "x#3".
+        seen: dict[str, int] = {}
+        names = []
+        for c in frame.columns:
+            seen[c] = seen.get(c, 0) + 1
+            names.append(c if seen[c] == 1 else f"{c}#{seen[c]}")
+        frame.columns = names
     text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
     # pandas escapes every "/" as "\/"; undo it so dates read 2023/9/1 (still valid JSON).
     lines = text.rstrip("\n").replace("\\/", "/").split("\n") if text else []

@@ -200,6 +200,8 @@ CASES = [
          rows=header_only("schools")),
     Case("no-usable-students", "students", "no_usable_rows", exit_code=1,
          rows=lambda rows: [r.__setitem__(2, "X") for r in rows["students"]]),
+    Case("column-twice", "grades", "duplicate_column", "score", exit_code=1,
+         header=add_column("grades", "score", "50")),
     Case("csv-and-parquet", "schools", "ambiguous_file", exit_code=1, files=_both_formats),
     Case("undecodable-file", "schools", "unreadable_file", exit_code=1,
          files=_write("schools.csv", b"school_id,name\n1,\xff\xfe\xff\n")),
