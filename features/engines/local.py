@@ -2,7 +2,8 @@
 
 Student ids become integer codes once (positions in the roster, which is sorted by school),
 so a chunk of whole schools is a contiguous range of codes and its attendance rows are
-found with one counting sort instead of string comparisons per chunk.
+found with one integer comparison per row instead of string comparisons. Only one chunk's
+working arrays exist at a time.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def run_local(
     ids = roster["student_id"]
 
     att = encode_attendance(tables.attendance, ids, start, as_of)
-    att_rows = list(_rows_by_chunk(att.code, edges))
+    att_rows = _rows_by_chunk(att.code, edges)  # lazily: one chunk's row list at a time
     grades = tables.grades.loc[tables.grades["exam_date"] < as_of]
     grade_rows = list(_rows_by_chunk(positions(grades["student_id"], ids), edges))
     history = tables.enrollments.loc[tables.enrollments["school_year"] <= year]
@@ -80,7 +81,7 @@ def run_local(
             enrollments=history.iloc[history_rows[i]],
             households=households.loc[member(households["household_id"], people["household_id"])],
             grades=grades.iloc[grade_rows[i]],
-            attendance=att.take(att_rows[i], offset=lo),
+            attendance=att.take(next(att_rows), offset=lo),
         )
         frames.append(compute_part(part, as_of))
         if progress is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.build import build_features
 from features.engines.dask import assign_parts
 from features.indicators.population import roster
 from features.training_set import build_training_set
@@ -31,3 +32,14 @@ def test_dask_equals_local() -> None:
     assert distributed.snapshots == local.snapshots == [pd.Timestamp(d) for d in snapshots]
     assert local.frame["sibling_left"].any()  # the cross-school join had something to find
     assert local.frame.groupby("as_of")["school_id"].nunique().min() == 4
+
+
+def test_chunk_size_does_not_change_features() -> None:
+    county = random_county(seed=4, students=60, schools=5)
+    whole = build_features(county, "2023-05-10")
+    chunks: list[int] = []
+    chunked = build_features(
+        county, "2023-05-10", chunk_students=10, progress=lambda done, total: chunks.append(total)
+    )
+    pd.testing.assert_frame_equal(chunked, whole, check_exact=True)
+    assert chunks[-1] >= 4  # whole schools of about 12 students each
