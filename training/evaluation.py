@@ -144,6 +144,28 @@ def evaluate_holdout(
     )
 
 
+IMPORTANCE_SAMPLE = 5000
+
+
+def sample_contributions(
+    holdout: pd.DataFrame, scorer: Any, id_column: str | None, seed: int
+) -> tuple[pd.DataFrame, pd.Series]:
+    """pred_contrib for the ten highest-risk test rows and a seeded sample of test rows.
+
+    TreeSHAP costs far more than scoring, so global importance (mean |contribution|) is
+    taken on a random sample of up to IMPORTANCE_SAMPLE test students.
+    """
+    test = holdout[holdout[PART] == "test"]
+    keys = metrics.tie_keys(_ids(test, id_column))
+    top = metrics.rank_order(test[RISK].to_numpy(), keys)[:10]
+    rng = np.random.default_rng(seed)
+    sample = rng.choice(len(test), size=min(IMPORTANCE_SAMPLE, len(test)), replace=False)
+    rows = np.union1d(top, sample)
+    contrib = scorer.contributions(test.iloc[rows])
+    importance = contrib.iloc[np.isin(rows, sample)][scorer.features].abs().mean()
+    return contrib, importance.sort_values(ascending=False)
+
+
 def _ids(frame: pd.DataFrame, id_column: str | None) -> np.ndarray:
     if id_column and id_column in frame.columns:
         return frame[id_column].astype("string").to_numpy(dtype=object)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,14 @@ from training import metrics, registry
 from training.baselines import RuleBaseline, logistic_regression
 from training.dataset import NEVER_INDICATORS, Prepared, fingerprint, prepare
 from training.errors import TableError
-from training.evaluation import PART, RISK, SCORE_PREFIX, Evaluation, evaluate_holdout
+from training.evaluation import (
+    PART,
+    RISK,
+    SCORE_PREFIX,
+    Evaluation,
+    evaluate_holdout,
+    sample_contributions,
+)
 from training.model import RiskModel
 from training.scorer import MODEL_DIR_ARTIFACT, RiskScorer
 from training.spec import ModelSpec
@@ -127,25 +135,14 @@ def fit_and_evaluate(
     say("Scoring the baselines")
     holdout, notes = _holdout(prepared, split, model, x, spec)
     groups = group_columns if group_columns is not None else spec.fairness_groups
-    test_rows = holdout.index[holdout[PART] == "test"]
-    contrib = pd.DataFrame(
-        model.booster_.predict(x[test_rows], pred_contrib=True),
-        columns=[*prepared.features, "bias"],
-        index=test_rows,
-    )
-    importance = contrib[prepared.features].abs().mean().sort_values(ascending=False)
+    scorer = RiskScorer(model.booster_, model.calibrator_, prepared.features, prepared.categorical)
+    contrib, importance = sample_contributions(holdout, scorer, prepared.id_column, spec.seed)
 
     say("Evaluating on the test snapshot")
     ev = evaluate_holdout(
         holdout, spec, label, time_column, prepared.id_column, groups, importance, contrib
     )
-    scorer = RiskScorer(
-        model.booster_,
-        model.calibrator_,
-        prepared.features,
-        prepared.categorical,
-        meta=_card(spec, prepared, split, ev, model),
-    )
+    scorer.meta.update(_card(spec, prepared, split, ev, model))
     dataset = {
         "source": source,
         "rows": len(prepared.frame),
@@ -556,14 +553,19 @@ def train_from_data(
     say = progress or _noop
     say("Building indicators at each snapshot")
     snapshots = spec.snapshots if isinstance(spec.snapshots, str) else list(spec.snapshots)
-    training = build_training_set(
-        tables,
-        snapshots,
-        spec.horizon_days,
-        engine=engine,  # type: ignore[arg-type]
-        scheduler=scheduler,
-        progress=snapshot_progress,
-    )
+    with warnings.catch_warnings():
+        # Dropped snapshots are reported once, in the dataset summary and the report.
+        warnings.simplefilter("ignore", UserWarning)
+        training = build_training_set(
+            tables,
+            snapshots,
+            spec.horizon_days,
+            engine=engine,  # type: ignore[arg-type]
+            scheduler=scheduler,
+            progress=snapshot_progress,
+        )
+    for when, why in training.dropped:
+        say(f"Snapshot {when:%Y-%m-%d} left out: {why}")
     info = {
         "horizon_days": training.horizon_days,
         "dropped_snapshots": [f"{t:%Y-%m-%d}: {why}" for t, why in training.dropped],
@@ -623,9 +625,9 @@ def evaluate_version(
         spec = load_spec(local["spec.yaml"])
         say("Re-scoring the holdout")
         holdout[RISK] = scorer.predict(holdout)
-        test_rows = holdout.index[holdout[PART] == "test"]
-        contrib = scorer.contributions(holdout.loc[test_rows])
-        importance = contrib[scorer.features].abs().mean().sort_values(ascending=False)
+        contrib, importance = sample_contributions(
+            holdout, scorer, run_info["id_column"], spec.seed
+        )
         ev = evaluate_holdout(
             holdout,
             spec,

@@ -154,6 +154,9 @@ def train(
                     scheduler=scheduler,
                     source=str(data_dir),
                     progress=say,
+                    snapshot_progress=lambda done, total: say(
+                        f"Built indicators for snapshot {done} of {total}"
+                    ),
                 )
     except UserError as exc:
         fail(str(exc))
