@@ -181,6 +181,7 @@ class ModelLifecycle:
         """Load the alias's version if it moved; True when a new model was swapped in."""
         from training.registry import champion_version
 
+        _registry_defaults()
         with self._lock:  # the poller and the reload endpoint must not load twice at once
             version = champion_version(self.tracking_uri, self.model_name, self.alias)
             if version is None or (self._current and str(version) == self._current.version):
