@@ -92,7 +92,7 @@ class Condition(_Strict):
 
     indicator: str
     op: Literal["<", "<=", ">", ">=", "==", "!="]
-    value: float | bool | str
+    value: bool | int | float | str
 
 
 class Baselines(_Strict):
