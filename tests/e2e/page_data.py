@@ -14,7 +14,8 @@ import pandas as pd
 
 from serving.scoring import publish, score_frame
 from serving.store import ScoreStore
-from tests.serving.serving_model import FEATURES, GUARDIANS, make_scorer
+from tests.serving.serving_model import FEATURES, GUARDIANS
+from training.scorer import RiskScorer
 
 AS_OFS = (dt.date(2024, 9, 1), dt.date(2025, 3, 1), dt.date(2025, 9, 1))
 TOWNSHIPS = ("T0", "T1")
@@ -62,9 +63,8 @@ def indicators(who: pd.DataFrame, as_of: dt.date, step: int, seed: int = 5) -> p
     return frame
 
 
-def publish_county(store: ScoreStore, n: int = 240) -> pd.DataFrame:
-    """Score and publish three batches with the registry's version 1; the latest batch."""
-    scorer = make_scorer("1", seed=0)  # the same model build_registry registers as version 1
+def publish_county(store: ScoreStore, scorer: RiskScorer, n: int = 240) -> pd.DataFrame:
+    """Score and publish three batches with `scorer`; returns the latest batch."""
     who = students(n)
     names = who.set_index("student_id")["name"]
     frame = pd.DataFrame()

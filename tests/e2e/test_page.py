@@ -25,7 +25,8 @@ from playwright.sync_api import expect
 from serving.auth import Scope
 from serving.store import ScoreStore
 from tests.e2e.page_data import AS_OFS, publish_county
-from tests.serving.serving_model import build_registry
+from tests.serving.serving_model import make_scorer, register
+from training.registry import promote
 
 pytestmark = pytest.mark.browser
 
@@ -64,9 +65,12 @@ def _free_port() -> int:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """Registry + three published batches + two case workers; `dropout-risk serve` on loopback."""
     home = tmp_path_factory.mktemp("page_home")
-    build_registry(home)  # home/mlflow.sqlite: champion = version 1
+    scorer = make_scorer("1", seed=0)
+    uri = f"sqlite:///{home / 'mlflow.sqlite'}"  # the home folder's default tracking store
+    register(scorer, uri, home / "mlartifacts")
+    promote("1", uri)
     store = ScoreStore.open(f"sqlite:///{home / 'scores.sqlite'}")
-    batch = publish_county(store)
+    batch = publish_county(store, scorer)
     tokens = {
         "t0": store.add_user("王社工", "caseworker", Scope.parse("township:T0")),
         "t1": store.add_user("李社工", "caseworker", Scope.parse("township:T1")),
@@ -336,3 +340,23 @@ def test_shell_serves_no_data_and_nothing_from_elsewhere(site: Site) -> None:
     assert httpx.get(f"{site.url}/static/page.js").status_code == 200
     english = httpx.get(site.url, cookies={"lang": "en"}).text
     assert '<html lang="en">' in english and "Sign in" in english
+
+
+def test_keyboard_alone_signs_in_and_opens_a_card(page, site: Site) -> None:
+    page.goto(site.url)
+    expect(page.locator("#token")).to_be_focused()
+    page.keyboard.type(site.tokens["t0"])
+    page.keyboard.press("Enter")
+    page.locator("#watchlist-body tr[data-student]").first.wait_for()
+    first = f"/students/{site.ids('T0')[0]}"
+    for _ in range(30):  # through the search box and the filters to the first student
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('href')") == first:
+            break
+    else:
+        pytest.fail("the first student's link is not reachable with Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"  # a visible focus ring
+    page.keyboard.press("Enter")
+    page.locator("#card-view").wait_for(state="visible")
+    expect(page.locator("#card-h")).to_be_focused()
