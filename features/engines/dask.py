@@ -21,6 +21,7 @@ import pandas as pd
 from features.contract import Tables
 from features.indicators.attendance import encode_attendance
 from features.indicators.compute import SchoolPart, compute_part, window
+from features.indicators.keys import member
 
 PART_STUDENTS = 25_000
 Progress = Callable[[int, int], None]
@@ -132,7 +133,7 @@ def run_dask(
     att_parts = _by_part(att.merge(who, on="student_id", how="inner"), n_parts)
     grades = tables.grades.loc[tables.grades["exam_date"] < as_of]
     history = tables.enrollments.loc[tables.enrollments["school_year"] <= year]
-    students = tables.students.loc[tables.students["student_id"].isin(roster["student_id"])]
+    students = tables.students.loc[member(tables.students["student_id"], roster["student_id"])]
     home_part = students[["student_id", "household_id"]].merge(who, on="student_id")
     home_part = home_part[["household_id", "part"]].drop_duplicates()
     households = tables.households.loc[tables.households["recorded_on"] < as_of]
@@ -146,7 +147,7 @@ def run_dask(
     for i in range(n_parts):
         part_roster = roster.loc[roster["part"] == i].drop(columns="part")
         part_schools = tables.schools.loc[
-            tables.schools["school_id"].isin(part_roster["school_id"].unique())
+            member(tables.schools["school_id"], part_roster["school_id"])
         ]
         tasks.append(
             dask.delayed(_compute)(
