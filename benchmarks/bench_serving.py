@@ -118,6 +118,24 @@ def _start(cmd: list[str], env: dict[str, str], url: str, log: Path) -> subproce
     raise SystemExit(f"server did not start: {cmd}\n{log.read_text()[-2000:]}")
 
 
+def _server_cpu(proc: subprocess.Popen) -> float:
+    """CPU seconds used so far by the server and its worker processes.
+
+    On a shared machine, latency measures the neighbours too; CPU per request does not.
+    """
+    import psutil
+
+    root = psutil.Process(proc.pid)
+    total = 0.0
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def _stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
@@ -254,16 +272,8 @@ def main() -> None:
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         server = _start(
-            [
-                sys.executable,
-                "-m",
-                "dropout_risk.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],  # fmt: skip
+            [sys.executable, "-m", "dropout_risk.cli", "serve"]
+            + ["--port", str(port), "--workers", str(workers)],
             env,
             f"{base}/healthz",
             home / "server.log",
@@ -273,9 +283,11 @@ def main() -> None:
             for concurrency, n in ((1, args.requests // 3), (50, args.requests)):
                 calls = [("GET", f"{base}/v1/students/{rng.choice(ids)}", None) for _ in range(n)]
                 asyncio.run(_load(calls[:100], concurrency, headers))  # warm up every worker
-                reads.append(
-                    {"workers": workers, **asyncio.run(_load(calls, concurrency, headers))}
-                )
+                cpu = _server_cpu(server)
+                measured = asyncio.run(_load(calls, concurrency, headers))
+                measured["server_cpu_ms_per_request"] = (_server_cpu(server) - cpu) * 1000 / n
+                measured["load_average_1m"] = os.getloadavg()[0]
+                reads.append({"workers": workers, **measured})
                 print(json.dumps(reads[-1]), flush=True)
             if workers == 1:
                 results["score_ours"] = bench_our_score(base, headers, scorer_rows(home, features))
