@@ -153,6 +153,9 @@ def validate_folder(
         checked[name] = result
         problems.extend(result.problems)
         problems.extend(_emptiness(raws[name], result))
+        # The raw text has given its examples and quarantine rows: free it (GBs for 40M rows).
+        raws[name].data = raws[name].data.schema.empty_table()
+        del parsed[name]
 
     quarantine = [c.quarantine for c in checked.values() if c.quarantine is not None]
     set_aside = sum(len(q) for q in quarantine)
@@ -495,7 +498,8 @@ def _to_tables(
     for name in TABLE_NAMES:
         table = CONTRACT[name]
         try:
-            frame = to_contract(checked[name].kept, table)
+            # Pop as we go so that each validation frame is freed once typed.
+            frame = to_contract(checked.pop(name).kept, table)
             output_schema(table).validate(frame)
         except Exception as exc:  # a loader bug, reported rather than raised
             problems.append(_fatal(raws[name], "check_failed", None, f"typing failed: {exc}"))
