@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from serving_rows import AS_OF, county_rows
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 
 from features.errors import UserError
 from serving.auth import Scope, ScopeError, hash_token
@@ -190,3 +190,17 @@ def test_buffered_audit_reaches_the_database(store_url: str) -> None:
     reopened = ScoreStore.open(store_url, migrate=False)
     assert len(reopened.audit_log()) == 6
     reopened.close()
+
+
+def test_a_killed_run_is_invisible_and_cleaned_up_by_the_next(store: ScoreStore) -> None:
+    who = _who(store, "all", "researcher")
+    store.publish_batch(AS_OF, "1", county_rows(50, seed=1))
+    dead = store.begin_batch(dt.date(2025, 9, 1), "2")  # the process dies after writing rows
+    store.add_scores(dead, county_rows(50, seed=2))
+    assert store.latest_batch().model_version == "1"  # type: ignore[union-attr]
+    assert store.student(who, "S00001", EP).model_version == "1"  # type: ignore[union-attr]
+    store.publish_batch(dt.date(2025, 9, 1), "3", county_rows(50, seed=3))
+    assert dead not in [b.id for b in store.batches()]
+    with store.engine.connect() as conn:
+        left = conn.execute(select(func.count()).where(Score.batch_id == dead)).scalar_one()
+    assert left == 0
