@@ -96,7 +96,8 @@ def _compute(
 
 def _sibling_join(features: dd.DataFrame, tables: Tables, as_of: pd.Timestamp) -> dd.DataFrame:
     """sibling_left by joins: household of each student, leavers per household, self."""
-    homes = dd.from_pandas(tables.students[["student_id", "household_id"]], npartitions=2)
+    # One partition each: the right sides are broadcast to the feature partitions, no shuffle.
+    homes = dd.from_pandas(tables.students[["student_id", "household_id"]], npartitions=1)
     left = tables.dropouts.loc[tables.dropouts["left_on"] < as_of, ["student_id"]]
     left = dd.from_pandas(left.drop_duplicates(), npartitions=1)
     leavers = homes.merge(left, on="student_id").groupby("household_id").size()
@@ -124,7 +125,8 @@ def run_dask(
     chunks = max(1, n_parts)
 
     def keyed(frame: pd.DataFrame, on: str, key: pd.DataFrame) -> list[object]:
-        lazy = dd.from_pandas(frame, npartitions=chunks).merge(key, on=on, how="inner")
+        # The smaller tables start as one partition; set_index moves their rows to the parts.
+        lazy = dd.from_pandas(frame, npartitions=1).merge(key, on=on, how="inner")
         return _by_part(lazy, n_parts)
 
     att = dd.from_pandas(tables.attendance[["student_id", "date", "status"]], npartitions=chunks)
