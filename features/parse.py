@@ -112,11 +112,13 @@ def parse_column(arr: pa.ChunkedArray | pa.Array, column: Column) -> tuple[objec
     elif kind == "date":
         per_value = _date_values(stripped)
         readable = ~np.isnat(per_value)
-        result = pd.Series(_take(per_value, codes, np.datetime64("NaT", "ns")))
+        result = pd.Series(_take(per_value, codes, np.datetime64("NaT", "ns")), copy=False)
     else:
         per_value, readable = _number_values(stripped, integer=kind == "int")
         result = _take(per_value, codes, np.nan)
-    bad = _take(~readable & ~blank, codes, False)
+    unreadable = ~readable & ~blank
+    # Most columns read cleanly: skip spreading an all-False mask over 20M rows.
+    bad = _take(unreadable, codes, False) if unreadable.any() else np.zeros(len(codes), bool)
     return result, bad
 
 
@@ -225,7 +227,7 @@ def _native_date(arr: pa.Array) -> tuple[pd.Series, np.ndarray]:
         arr = pc.if_else(inside, arr, pa.scalar(None, arr.type))
     stamps = pc.cast(arr, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
     readable = ~np.isnat(stamps)
-    return pd.Series(stamps), present & ~readable
+    return pd.Series(stamps, copy=False), present & ~readable
 
 
 def _whole(numbers: np.ndarray, finite: np.ndarray) -> np.ndarray:

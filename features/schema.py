@@ -132,7 +132,9 @@ def _column_checks(table: Table, col: Column, context: Context) -> list[pa.Check
     checks: list[pa.Check] = []
     bad = context.unparseable.get(col.name)
     if bad is not None:
-        checks.append(_check("unparseable", col.name, lambda s, bad=bad: pd.Series(~bad, s.index)))
+        checks.append(
+            _check("unparseable", col.name, lambda s, bad=bad: pd.Series(~bad, s.index, copy=False))
+        )
     if not col.nullable:
         checks.append(_check("missing_value", col.name, _present(bad)))
     if col.kind == "code":
@@ -157,7 +159,7 @@ def _present(unparseable: np.ndarray | None) -> Callable[[pd.Series], pd.Series]
         ok = s.notna().to_numpy(dtype=bool)
         if unparseable is not None:
             ok = ok | unparseable  # already reported as unreadable, with its raw text
-        return pd.Series(ok, s.index)
+        return pd.Series(ok, s.index, copy=False)
 
     return value_present
 
@@ -170,7 +172,7 @@ def _in_categories(allowed: pd.Index) -> Callable[[pd.Series], pd.Series]:
         fine = np.append(categories.isin(allowed), True)  # code -1: missing, not wrong
         if fine.all():
             return True
-        return pd.Series(fine[np.asarray(s.array.codes)], s.index)
+        return pd.Series(fine[np.asarray(s.array.codes)], s.index, copy=False)
 
     return in_categories
 
@@ -188,7 +190,7 @@ def _within(low: float | None, high: float | None) -> Callable[[pd.Series], pd.S
             outside |= values < low
         if high is not None:
             outside |= values > high
-        return pd.Series(~outside, s.index)
+        return pd.Series(~outside, s.index, copy=False)
 
     return within_range
 
@@ -222,7 +224,7 @@ def _age_plausible(context: Context) -> Callable[[pd.DataFrame], pd.Series | boo
         age = start - born.year - ((born.month - 1) / 12 + (born.day - 1) / 365) + 8 / 12
         age = np.asarray(age, dtype=np.float64)
         odd = (age < AGE_RANGE[0]) | (age > AGE_RANGE[1])  # NaN compares False: no opinion
-        return True if not odd.any() else pd.Series(~odd, frame.index)
+        return True if not odd.any() else pd.Series(~odd, frame.index, copy=False)
 
     return age_plausible
 
@@ -241,7 +243,7 @@ def _unique_key(key: list[str]) -> Callable[[pd.DataFrame], pd.Series]:
             return True
         fine = np.ones(len(frame), dtype=bool)
         fine[complete] = ~repeated
-        return pd.Series(fine, frame.index)
+        return pd.Series(fine, frame.index, copy=False)
 
     return key_unique
 

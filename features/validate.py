@@ -140,10 +140,6 @@ def validate_folder(
             continue
         say(f"checking {name}")
         context.unparseable = parsed[name].unparseable
-        context.known_ids = {
-            f"{target}.{column}": _kept_ids(checked.get(target), column)
-            for target, column in REFERENCES.values()
-        }
         context.birth_dates = _birth_dates(checked.get("students"))
         try:
             result = _check(raws[name], parsed[name], context)
@@ -151,6 +147,9 @@ def validate_folder(
             problems.append(_fatal(raws[name], "check_failed", None, f"checking failed: {exc}"))
             continue
         checked[name] = result
+        for target, column in set(REFERENCES.values()):
+            if target == name:  # ids later tables may point at; a missing table: no check
+                context.known_ids[f"{target}.{column}"] = _kept_ids(result, column)
         problems.extend(result.problems)
         problems.extend(_emptiness(raws[name], result))
         # The raw text has given its examples and quarantine rows: free it (GBs for 40M rows).
