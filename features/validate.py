@@ -219,7 +219,11 @@ def _read(data_dir: Path, name: str, problems: list[Problem]) -> RawTable | None
     missing = [c for c in table.required_columns if c not in header]
     doubled = sorted({c for c in header if c in table.column_names and header.count(c) > 1})
     for column in missing:
-        problems.append(_fatal(raw, "missing_column", column, f"required column {column!r}"))
+        problems.append(
+            _fatal(
+                raw, "missing_column", column, f"required column {column!r} is not in the header"
+            )
+        )
     for column in doubled:
         problems.append(_fatal(raw, "duplicate_column", column, "the header names it twice"))
     return None if missing or doubled else raw
@@ -538,8 +542,8 @@ def print_report(report: ValidationReport, console: Console) -> None:
     total_in = sum(report.rows_in.values())
     total_kept = sum(report.rows_kept.values())
     console.print(
-        f"Checked [bold]{escape(str(report.data_dir))}[/]: {total_in:,} rows read, "
-        f"{total_kept:,} kept"
+        f"Checked [bold]{escape(str(report.data_dir))}[/]: {total_in:,} rows read from "
+        f"{len(report.rows_in)} of 7 tables, {total_kept:,} kept"
         + (f"; data's last day {report.last_day:%Y-%m-%d}" if report.last_day is not None else ""),
         highlight=False,
     )
