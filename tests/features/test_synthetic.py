@@ -182,6 +182,9 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
     out = tmp_path_factory.mktemp("county3000")
     summary = generate_county(out, students=3000, years=3, seed=11, fmt="parquet")
     tables = read_tables(out)
+    status = tables["attendance"]["status"]
+    tables["attendance"]["absent"] = status.str.startswith("absent")
+    tables["attendance"]["unexcused"] = status == "absent_unexcused"
     tables["summary"] = summary  # type: ignore[assignment]
     return tables
 
@@ -207,7 +210,6 @@ def test_yearly_dropout_rates_are_believable(county: dict[str, pd.DataFrame]) ->
 
 def test_absence_rises_before_leaving(county: dict[str, pd.DataFrame]) -> None:
     att = county["attendance"]
-    att = att.assign(absent=att["status"].str.startswith("absent"))
     first_left = county["dropouts"].groupby("student_id")["left_on"].min()
     leavers = att[att["student_id"].isin(first_left.index)]
     leavers = leavers[leavers["date"] < leavers["student_id"].map(first_left)]
@@ -351,3 +353,50 @@ def test_generate_command_prints_a_summary(tmp_path: Path) -> None:
     assert "2019-2020" in result.output and "2020-2021" in result.output
     enrolled = pd.read_csv(tmp_path / "out" / "enrollments.csv")
     assert set(enrolled["school_year"]) == {2019, 2020}
+
+
+def _snapshot(t: dict[str, pd.DataFrame], when: str) -> pd.DataFrame:
+    """A few plain indicators at `when` and the label "left within 180 days"."""
+    as_of = pd.Timestamp(when)
+    e = t["enrollments"][t["enrollments"]["school_year"] == as_of.year - (as_of.month < 9)]
+    d = t["dropouts"]
+    out = d[(d["left_on"] < as_of) & ~(d["returned_on"] < as_of)]["student_id"]
+    e = e[~e["student_id"].isin(out)].copy()
+    soon = d[(d["left_on"] >= as_of) & (d["left_on"] < as_of + pd.Timedelta(days=180))]
+    e["label"] = e["student_id"].isin(soon["student_id"])
+    att = t["attendance"]
+    recent = att[(att["date"] < as_of) & (att["date"] >= as_of - pd.Timedelta(days=90))]
+    rates = recent.groupby("student_id")[["absent", "unexcused"]].mean()
+    e = e.join(rates, on="student_id")
+    g = t["grades"][t["grades"]["exam_date"] < as_of]
+    last = g[g["exam_date"] == g.groupby("student_id")["exam_date"].transform("max")]
+    e = e.join(last.groupby("student_id")["score"].mean(), on="student_id")
+    s = t["students"].set_index("student_id")
+    e["over_age"] = (as_of - e["student_id"].map(s["birth_date"])).dt.days / 365.25 - e["grade"]
+    e["disabled"] = e["student_id"].map(s["disability"]) != "none"
+    hh = t["households"][t["households"]["recorded_on"] < as_of]
+    latest = hh.sort_values("recorded_on").groupby("household_id").last()
+    home = e["student_id"].map(s["household_id"])
+    for column in ("registered_poor", "father_migrant", "mother_migrant"):
+        e[column] = home.map(latest[column]).astype(float)
+    e["rural"] = e["school_id"].map(t["schools"].set_index("school_id")["rural"]).astype(float)
+    return e.fillna({"absent": 0.0, "unexcused": 0.0, "score": 75.0})
+
+
+def test_risk_is_learnable_but_not_perfect(county: dict[str, pd.DataFrame]) -> None:
+    """A plain logistic model on observable indicators ranks later leavers well, not perfectly."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    columns = ["grade", "absent", "unexcused", "score", "over_age", "disabled"]
+    columns += ["registered_poor", "father_migrant", "mother_migrant", "rural"]
+    train = pd.concat([_snapshot(county, d) for d in ("2022-11-01", "2023-03-01", "2023-09-15")])
+    test = pd.concat([_snapshot(county, d) for d in ("2024-03-01", "2024-09-15")])
+    assert test["label"].sum() >= 30
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    model.fit(train[columns].astype(float), train["label"])
+    auc = roc_auc_score(test["label"], model.predict_proba(test[columns].astype(float))[:, 1])
+    print(f"AUC {auc:.3f} on {test['label'].sum()} leavers")
+    assert 0.75 < auc < 0.97, auc
