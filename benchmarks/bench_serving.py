@@ -231,13 +231,16 @@ def scorer_rows(home: Path, features: pd.DataFrame) -> tuple[list[dict], dict]:
 
 
 def bench_our_score(base: str, headers: dict[str, str], rows: tuple[list[dict], dict]) -> list:
-    """POST /v1/score with 1 and 100 rows, one client."""
+    """POST /v1/score with 1 and 100 rows, one client; with top-5 factors and risk only
+    (top_k=0, which is what MLflow's server answers: a risk per row)."""
     ours = []
-    for n in (1, 100):
-        calls = [("POST", f"{base}/v1/score", {"rows": rows[0][:n]})] * (300 if n == 1 else 100)
-        asyncio.run(_load(calls[:20], 1, headers))
-        ours.append({"rows": n, **asyncio.run(_load(calls, 1, headers))})
-        print(json.dumps(ours[-1]), flush=True)
+    for top_k in (0, 5):
+        for n in (1, 100):
+            body = {"rows": rows[0][:n], "top_k": top_k}
+            calls = [("POST", f"{base}/v1/score", body)] * (300 if n == 1 else 100)
+            asyncio.run(_load(calls[:20], 1, headers))
+            ours.append({"rows": n, "top_k": top_k, **asyncio.run(_load(calls, 1, headers))})
+            print(json.dumps(ours[-1]), flush=True)
     return ours
 
 

@@ -128,7 +128,7 @@ def score(
     """Risk, tier and top factors for each row, scored by `served`."""
     x = encode_rows(served, rows)
     risk = served.scorer.predict_matrix(x)
-    factors = top_factors(served, x, k)
+    factors = top_factors(served, x, k) if k > 0 else [[] for _ in range(len(x))]
     return [
         {"risk": float(r), "tier": t, "factors": f}
         for r, t, f in zip(risk, tiers(served, risk), factors, strict=True)
