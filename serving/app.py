@@ -48,7 +48,7 @@ def create_app(
             poll_seconds=settings.model_poll_seconds,
         )
         lifecycle.on_swap = on_swap
-        if lifecycle._current is None:
+        if not lifecycle.loaded:
             lifecycle.start()
         else:
             on_swap(lifecycle.current)

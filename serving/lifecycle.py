@@ -92,6 +92,11 @@ class ModelLifecycle:
         return self._current
 
     @property
+    def loaded(self) -> bool:
+        """Whether a model is in service."""
+        return self._current is not None
+
+    @property
     def model_uri(self) -> str:
         return f"models:/{self.model_name}@{self.alias}"
 
