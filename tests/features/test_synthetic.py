@@ -221,6 +221,20 @@ def test_absence_rises_before_leaving(county: dict[str, pd.DataFrame]) -> None:
     ).mean()
 
 
+def test_rural_absence_rises_in_harvest(county: dict[str, pd.DataFrame]) -> None:
+    att = county["attendance"]
+    att = att[att["date"] < pd.Timestamp("2023-09-01")].copy()  # the first school year
+    e = county["enrollments"]
+    school = e[e["school_year"] == 2022].set_index("student_id")["school_id"]
+    rural_school = county["schools"].set_index("school_id")["rural"]
+    att["rural"] = att["student_id"].map(school).map(rural_school).astype(bool)
+    md = att["date"].dt.month * 100 + att["date"].dt.day
+    harvest = md.between(920, 1025) | md.between(525, 612)
+    rural, urban = att[att["rural"]], att[~att["rural"]]
+    assert rural.loc[harvest, "absent"].mean() > 1.4 * rural.loc[~harvest, "absent"].mean()
+    assert urban.loc[harvest, "absent"].mean() < 1.2 * urban.loc[~harvest, "absent"].mean()
+
+
 def test_poor_rural_teenagers_leave_more(county: dict[str, pd.DataFrame]) -> None:
     t = county
     e = t["enrollments"].merge(t["students"], on="student_id")
