@@ -94,7 +94,7 @@ def cli_home(tmp_path_factory: pytest.TempPathFactory):
 
 
 @settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
