@@ -146,3 +146,19 @@ def test_the_baseline_is_not_trivial() -> None:
     assert gone not in changed.index
     assert changed.loc[tested, "term_mean_score"] == 0.0
     assert base.loc[tested, "term_mean_score"] > 0.0
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), as_of=st.sampled_from(AS_OF_DATES))
+def test_row_order_does_not_matter(seed: int, as_of: str) -> None:
+    """Shuffling every table's rows gives bit-identical features (sums in a canonical order)."""
+    base = county()
+    shuffled = Tables(
+        **{
+            name: frame.sample(frac=1.0, random_state=seed + i)
+            for i, (name, frame) in enumerate(base.items())
+        }
+    )
+    pd.testing.assert_frame_equal(
+        build_features(shuffled, as_of), baseline(as_of), check_exact=True
+    )
