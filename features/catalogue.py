@@ -2,7 +2,8 @@
 
 Serving, reports and the model card read names, groups and plain-language descriptions
 from here; `features.build` produces exactly these columns in exactly this order. How an
-indicator is computed lives in `features/indicators/<group module>.py`, named in `source`.
+indicator is computed lives in `features/indicators/<group module>.py` (household.py holds
+the poverty, left-behind and sibling indicators).
 """
 
 from __future__ import annotations

@@ -4,7 +4,13 @@ School days are per school: the days on which any student enrolled there this sc
 has an attendance record. Windows ("last 30 school days") count back from the last school
 day before the as-of date along that school's calendar, so a window may reach back into the
 previous school year. Rates are absences over recorded days inside the window; a student
-with no record in a window has no rate (missing, not zero).
+with no record in a window has no rate (missing, not zero). "Absent" is any of the three
+absence statuses; late counts as present.
+
+Attendance is read from the start of the school year or `LOOKBACK_DAYS` before the as-of
+date, whichever is earlier. "School days since last present" counts within that span; a
+student never present in it gets the number of school days in it. "This school year" (the
+year-to-date rates and the longest run) starts on 1 September.
 """
 
 from __future__ import annotations
