@@ -129,3 +129,27 @@ def test_random_folders_get_a_report_never_an_exception(plan, cli_home) -> None:
         assert result.exit_code == (0 if report.usable else 1), output
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["007", "S1", "S2", "S3"])),
+            st.one_of(st.none(), st.dates(datetime.date(2020, 1, 1), datetime.date(2020, 1, 9))),
+            st.sampled_from(["math", "语文", ""]),
+        ),
+        max_size=40,
+    )
+)
+def test_fast_duplicate_key_agrees_with_pandas(rows) -> None:
+    """The sort-based key check marks exactly what pandas' duplicated(keep="first") marks."""
+    from features.schema import duplicated_after_first, key_codes
+
+    frame = pd.DataFrame(rows, columns=["student_id", "date", "subject"])
+    frame["student_id"] = frame["student_id"].astype("category")
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    codes, complete = key_codes(frame, ["student_id", "date", "subject"])
+    assert complete.tolist() == frame[["student_id", "date"]].notna().all(axis=1).tolist()
+    expected = frame[complete].duplicated(keep="first").to_numpy()
+    assert duplicated_after_first(codes[complete]).tolist() == expected.tolist()
