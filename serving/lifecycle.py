@@ -126,18 +126,21 @@ class ModelLifecycle:
         return served
 
     def _load_from_registry(self, version: str | None = None) -> ServedModel:
-        from training.registry import resolve_version
+        from training.registry import download_model, resolve_version
         from training.scorer import RiskScorer
 
         version = version or resolve_version(self.model_uri, self.tracking_uri)
         if version is None:
             raise ModelUnavailable(f"{self.model_uri} names no version")
         with tempfile.TemporaryDirectory(prefix="dropout-risk-model-") as tmp:
-            scorer = RiskScorer.load(f"models:/{self.model_name}/{version}", self.tracking_uri)
-            self._cache(scorer, version, Path(tmp))
+            # Download into our own temporary folder so a swap leaves nothing behind.
+            uri = f"models:/{self.model_name}/{version}"
+            local, _ = download_model(uri, self.tracking_uri, dst=Path(tmp))
+            scorer = RiskScorer.from_dir(local, model_version=version)
+            self._cache(scorer, version)
         return ServedModel.wrap(scorer, version, "registry")
 
-    def _cache(self, scorer: RiskScorer, version: str, tmp: Path) -> None:
+    def _cache(self, scorer: RiskScorer, version: str) -> None:
         """Keep the served model on disk so a restart without the registry can still serve."""
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         target = self.cache_dir / f"v{version}"
