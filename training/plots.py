@@ -5,11 +5,17 @@ Each function takes plain arrays/tables and a path, and returns the path.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")  # no display on servers and CI; must precede pyplot
+# Agg: no display on servers and CI (must precede pyplot). Not when a notebook or another
+# host has already chosen a backend: switching would stop the researcher's own figures
+# from showing. Charts here are saved and closed, so any backend draws them.
+if "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402

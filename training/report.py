@@ -58,6 +58,35 @@ def _num(value: float, digits: int = 3) -> str:
     return "–" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
 
 
+def _share(frame: pd.DataFrame, column: str, value: object = True) -> float | None:
+    if column not in frame.columns or frame.empty:
+        return None
+    return float((frame[column].astype("string") == str(value)).mean())
+
+
+def population(ev: Evaluation) -> list[str]:
+    """Who the test students are, as short phrases (only what the test table holds)."""
+    test = ev.test
+    out: list[str] = []
+    if "grade" in test.columns and not test.empty:
+        grades = test["grade"].astype("int64")
+        out.append(f"grades {grades.min()}–{grades.max()}")
+    for column, noun in (("school_id", "schools"), ("township", "townships")):
+        if column in test.columns:
+            out.append(f"{test[column].nunique():,} {noun}")
+    for column, value, what in (
+        ("gender", "F", "girls"),
+        ("rural_school", True, "in rural schools"),
+        ("registered_poor", True, "from registered poor households"),
+        ("left_behind", True, "left-behind children"),
+        ("ethnic_minority", True, "from ethnic minorities"),
+    ):
+        share = _share(test, column, value)
+        if share is not None:
+            out.append(f"{share:.0%} {what}")
+    return out
+
+
 def render(
     ev: Evaluation,
     plot_paths: dict[str, Path],
@@ -94,6 +123,7 @@ def render(
         "names": NAMES,
         "plots": {k: _img(v) for k, v in plot_paths.items()},
         "fairness_rows": fairness_rows,
+        "population": population(ev),
         "tie_rule": TIE_RULE,
         "pct": _pct,
         "num": _num,
