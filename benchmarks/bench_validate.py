@@ -12,7 +12,7 @@ Measured 2026-11-22 on the 2-core Firecracker VM while other jobs kept the load
 average at 7-11 (so wall times are 2-4x what an idle machine gives; CPU time is
 the steadier figure), whole process including imports:
 
-    parquet, 20M rows: 14.7 s wall in validate_folder, 4.0 s user + 3.0 s sys, 1.35 GB peak
+    parquet, 20M rows: 14.6 s wall in validate_folder, 4.6 s user + 4.6 s sys, 1.18 GB peak
     csv,     20M rows: 28.3 s wall in validate_folder, 8.5 s user + 4.0 s sys, 1.33 GB peak
     csv,     47M rows: 55.3 s wall in validate_folder, 14.8 s user + 9.7 s sys, 2.71 GB peak
 """
