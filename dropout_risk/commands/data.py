@@ -21,7 +21,12 @@ def load_validated(data_dir: Path):  # -> features.contract.Tables
 
     settings = get_settings()
     try:
-        report = validate_folder(data_dir, quarantine_dir=settings.quarantine_dir)
+        with err_console.status(f"Validating {data_dir}") as status:
+            report = validate_folder(
+                data_dir,
+                quarantine_dir=settings.quarantine_dir,
+                progress=lambda step: status.update(f"Validating {data_dir}: {step}"),
+            )
     except DataError as exc:
         fail(str(exc))
     print_report(report, err_console)
