@@ -86,6 +86,8 @@ class RiskModel:
         calibration: str = "isotonic",
         monotone: dict[str, int] | None = None,
         seed: int = 42,
+        engine: str = "local",
+        scheduler: str | None = None,
     ) -> None:
         self.params = params or {}
         self.num_boost_round = num_boost_round
@@ -93,6 +95,8 @@ class RiskModel:
         self.calibration = calibration
         self.monotone = monotone or {}
         self.seed = seed
+        self.engine = engine
+        self.scheduler = scheduler
 
     def lgb_params(self, features: list[str]) -> dict[str, Any]:
         """The full parameter set: defaults, the spec's, then what makes it reproducible."""
@@ -127,6 +131,45 @@ class RiskModel:
                 )
         params = self.lgb_params(features)
         cat_idx = [features.index(c) for c in categorical]
+        if self.engine == "dask":
+            from training.dask_train import train_dask
+
+            booster, best, evals = train_dask(
+                params,
+                self.num_boost_round,
+                x_train,
+                y_train,
+                x_val,
+                y_val,
+                features,
+                cat_idx,
+                self.scheduler,
+            )
+            self.best_iteration_ = best
+        else:
+            booster, evals = self._train_local(
+                params, x_train, y_train, x_val, y_val, features, cat_idx
+            )
+            self.best_iteration_ = int(booster.best_iteration or booster.current_iteration())
+        # Keep only the trees up to the best round, and work from the text model from
+        # here on so that what is scored in training is exactly what is saved.
+        self.model_text_ = booster.model_to_string(num_iteration=self.best_iteration_)
+        self.booster_ = lgb.Booster(model_str=self.model_text_)
+        self.evals_ = evals
+        self.features_ = list(features)
+        self.calibrator_ = Calibrator.fit(self.calibration, self.raw_score(x_val), y_val)
+        return self
+
+    def _train_local(
+        self,
+        params: dict[str, Any],
+        x_train: np.ndarray,
+        y_train: np.ndarray,
+        x_val: np.ndarray,
+        y_val: np.ndarray,
+        features: list[str],
+        cat_idx: list[int],
+    ) -> tuple[lgb.Booster, dict[str, Any]]:
         train = lgb.Dataset(
             x_train, y_train, feature_name=features, categorical_feature=cat_idx, free_raw_data=True
         )
@@ -145,15 +188,7 @@ class RiskModel:
                 lgb.record_evaluation(evals),
             ],
         )
-        self.best_iteration_ = int(booster.best_iteration or booster.current_iteration())
-        # Keep only the trees up to the best round, and work from the text model from
-        # here on so that what is scored in training is exactly what is saved.
-        self.model_text_ = booster.model_to_string(num_iteration=self.best_iteration_)
-        self.booster_ = lgb.Booster(model_str=self.model_text_)
-        self.evals_ = evals.get("validation", {})
-        self.features_ = list(features)
-        self.calibrator_ = Calibrator.fit(self.calibration, self.raw_score(x_val), y_val)
-        return self
+        return booster, evals.get("validation", {})
 
     def raw_score(self, x: np.ndarray) -> np.ndarray:
         return self.booster_.predict(x, raw_score=True)

@@ -102,6 +102,8 @@ def fit_and_evaluate(
     group_columns: list[str] | None = None,
     source: str = "the table",
     dataset_info: dict[str, Any] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> Fitted:
     """Split, train, calibrate, score the baselines and evaluate on the test part; no MLflow."""
@@ -115,7 +117,7 @@ def fit_and_evaluate(
     )
     x, y = prepared.matrix(), prepared.y
 
-    say("Training LightGBM")
+    say("Training LightGBM" + (" on the Dask cluster" if engine == "dask" else ""))
     model = RiskModel(
         params=spec.lightgbm.params,
         num_boost_round=spec.lightgbm.num_boost_round,
@@ -123,6 +125,8 @@ def fit_and_evaluate(
         calibration=spec.calibration,
         monotone=dict(spec.lightgbm.monotone),
         seed=spec.seed,
+        engine=engine,
+        scheduler=scheduler,
     ).fit(
         x[split.train],
         y[split.train],
@@ -189,6 +193,8 @@ def train_from_frame(
     promote: bool = False,
     source: str = "the table",
     dataset_info: dict[str, Any] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> Outcome:
     """Train, evaluate beside the baselines, log to MLflow, register, and promote if asked."""
@@ -201,6 +207,8 @@ def train_from_frame(
         group_columns=group_columns,
         source=source,
         dataset_info=dataset_info,
+        engine=engine,
+        scheduler=scheduler,
         progress=progress,
     )
     say = progress or _noop
@@ -509,6 +517,8 @@ def train_from_table(
     id_column: str | None = None,
     group_columns: list[str] | None = None,
     promote: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> Outcome:
     """Train on a ready student-level table (one row per student, or per student and date)."""
@@ -530,6 +540,8 @@ def train_from_table(
         group_columns=group_columns,
         promote=promote,
         source=str(path),
+        engine=engine,
+        scheduler=scheduler,
         progress=progress,
     )
 
@@ -581,6 +593,8 @@ def train_from_data(
         promote=promote,
         source=source,
         dataset_info=info,
+        engine=engine,
+        scheduler=scheduler,
         progress=progress,
     )
 

@@ -104,10 +104,14 @@ def train(
         list[str] | None, typer.Option(help="With --table: a fairness group column (repeatable).")
     ] = None,
     engine: Annotated[
-        Literal["local", "dask"], typer.Option(help="Where indicators are computed.")
+        Literal["local", "dask"],
+        typer.Option(help="local, or dask: indicators and LightGBM on a Dask cluster."),
     ] = "local",
     scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address for --engine dask.")
+        str | None,
+        typer.Option(
+            help="Dask scheduler address for --engine dask (default: a local 2-worker cluster)."
+        ),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
@@ -137,6 +141,8 @@ def train(
                     id_column=id_column,
                     group_columns=group_column or None,
                     promote=promote,
+                    engine=engine,
+                    scheduler=scheduler,
                     progress=say,
                 )
         else:
