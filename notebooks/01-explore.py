@@ -53,9 +53,11 @@ left.groupby("month").size().reindex(range(1, 13), fill_value=0).plot.bar(
 fig.tight_layout()
 
 # %% [markdown]
-# Junior-school grades (7–9) lose far more students than primary grades, and the
-# months around the spring term and the summer carry most departures (seasonal
-# work, the move to junior school). Some leavers come back:
+# Junior-school grades (7–9) lose far more students than primary grades; most
+# departures come in the first months of the school year (September–December, when
+# a child does not come back after the summer or stops soon after) and around the
+# spring term. Learning difficulty is the reason recorded most often. Some leavers
+# come back:
 
 # %%
 summary = pd.DataFrame(
