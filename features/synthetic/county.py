@@ -57,6 +57,8 @@ def generate_county(
     """
     if students < 1:
         raise UserError(f"--students must be at least 1, got {students}")
+    if seed < 0:
+        raise UserError(f"--seed must be zero or more, got {seed}")
     if not 1 <= years <= 12:
         raise UserError(f"--years must be between 1 and 12, got {years}")
     if fmt not in ("csv", "parquet"):

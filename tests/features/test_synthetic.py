@@ -145,6 +145,8 @@ def test_bad_arguments_are_user_errors(tmp_path: Path) -> None:
 
     with pytest.raises(UserError, match="--students"):
         generate_county(tmp_path, students=0)
+    with pytest.raises(UserError, match="--seed"):
+        generate_county(tmp_path, students=10, seed=-1)
     with pytest.raises(UserError, match="--format"):
         generate_county(tmp_path, students=10, fmt="xlsx")  # type: ignore[arg-type]
 
