@@ -54,9 +54,7 @@ def train_dask(
             return da.from_array(x, chunks=(rows, -1) if x.ndim == 2 else (rows,))
 
         settings = {k: v for k, v in params.items() if k not in ("metric", "num_threads")}
-        model = lgb.DaskLGBMClassifier(
-            client=client, n_estimators=num_boost_round, n_jobs=1, **settings
-        )
+        model = lgb.DaskLGBMClassifier(client=client, n_estimators=num_boost_round, **settings)
         model.fit(
             parts(x_train),
             parts(y_train),

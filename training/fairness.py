@@ -3,7 +3,8 @@
 For each group column (gender, ethnic minority, disability, registered poor, left
 behind, rural school), each group's precision, recall, false negative rate, false
 positive rate and false omission rate among students flagged at the capacity, and
-the ratio of each to the largest group's. Ratios outside 0.8–1.25 are flagged.
+the ratio of each to the largest group's. Ratios outside 0.8–1.25 are flagged, unless
+the group has fewer than MIN_LEAVERS leavers (too few to judge; shown, not flagged).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import numpy as np
 import pandas as pd
 
 LOW, HIGH = 0.8, 1.25
+# Below this many leavers a group's recall and precision swing on one child; such groups
+# are shown but not flagged.
+MIN_LEAVERS = 5
 RATIO_METRICS = ("precision", "recall", "fnr", "fpr", "for")
 MAX_LEVELS = 12
 
@@ -51,7 +55,8 @@ def group_table(y: np.ndarray, flagged: np.ndarray, groups: pd.Series) -> pd.Dat
             table[metric] / reference[metric] if reference[metric] else np.nan
         )
     ratios = table[[f"{m}_ratio" for m in RATIO_METRICS]]
-    table["disparity"] = ((ratios < LOW) | (ratios > HIGH)).any(axis=1)
+    table["too_small"] = table["left"] < MIN_LEAVERS
+    table["disparity"] = ((ratios < LOW) | (ratios > HIGH)).any(axis=1) & ~table["too_small"]
     table["reference"] = table["group"] == reference["group"]
     return table.reset_index(drop=True)
 

@@ -142,7 +142,11 @@ def fairness(table: pd.DataFrame, path: Path, metric: str = "recall") -> Path:
     labels = [f"{a}={g}" for a, g in zip(rows["attribute"], rows["group"], strict=True)]
     fig, ax = plt.subplots(figsize=(6.5, 0.28 * max(len(rows), 1) + 1.4))
     ratio = rows[f"{metric}_ratio"]
-    colors = ["#c0392b" if (r < 0.8 or r > 1.25) else MODEL_COLOR for r in ratio]
+    small = rows["too_small"] if "too_small" in rows else [False] * len(rows)
+    colors = [
+        "#bbbbbb" if tiny else "#c0392b" if (r < 0.8 or r > 1.25) else MODEL_COLOR
+        for r, tiny in zip(ratio, small, strict=True)
+    ]
     ax.barh(labels, rows[f"{metric}_ratio"].to_numpy(), color=colors)
     ax.axvspan(0.8, 1.25, color="#2ecc71", alpha=0.15, label="0.8–1.25 (no disparity)")
     ax.axvline(1.0, color="black", lw=0.8)

@@ -70,13 +70,15 @@ def test_jaccard_of_consecutive_top_lists() -> None:
 
 
 def test_fairness_ratios_against_the_largest_group() -> None:
-    # Group A (6 students): 2 leavers, both flagged. Group B (4): 2 leavers, 1 flagged.
-    groups = pd.Series(list("AAAAAABBBB"))
-    y = np.array([1, 1, 0, 0, 0, 0, 1, 1, 0, 0], dtype=bool)
-    flagged = np.array([1, 1, 0, 0, 0, 0, 1, 0, 0, 0], dtype=bool)
-    table = fairness.group_table(y, flagged, groups).set_index("group")
+    # Group A (30 students): 10 leavers, all flagged. Group B (20): 10 leavers, 5 flagged.
+    # Group C (5): 1 leaver, missed - too few leavers to judge, so shown but not flagged.
+    groups = pd.Series(["A"] * 30 + ["B"] * 20 + ["C"] * 5)
+    y = np.r_[np.ones(10), np.zeros(20), np.ones(10), np.zeros(10), np.ones(1), np.zeros(4)]
+    flagged = np.r_[np.ones(10), np.zeros(20), np.ones(5), np.zeros(15), np.zeros(5)]
+    table = fairness.group_table(y.astype(bool), flagged.astype(bool), groups).set_index("group")
     assert table.loc["A", "reference"]
     assert table.loc["A", "recall"] == 1.0 and table.loc["B", "recall"] == 0.5
     assert table.loc["B", "recall_ratio"] == pytest.approx(0.5)
-    assert table.loc["B", "for"] == pytest.approx(1 / 3)
+    assert table.loc["B", "for"] == pytest.approx(5 / 15)
     assert table.loc["B", "disparity"] and not table.loc["A", "disparity"]
+    assert table.loc["C", "too_small"] and not table.loc["C", "disparity"]
