@@ -67,10 +67,13 @@ def generate_county(
         raise UserError(f"--start-year must be between 1990 and 2090, got {start_year}")
     report = progress or (lambda stage, fraction: None)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     other = "parquet" if fmt == "csv" else "csv"
-    for name in TABLE_NAMES:  # a stale table of the other format would be read instead
-        (out_dir / f"{name}.{other}").unlink(missing_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in TABLE_NAMES:  # a stale table of the other format would be read instead
+            (out_dir / f"{name}.{other}").unlink(missing_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot write the county to {out_dir}: {exc.strerror or exc}") from exc
 
     rng = _rng_factory(seed)
     report("Laying out the county", 0.0)

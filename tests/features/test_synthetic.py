@@ -147,6 +147,9 @@ def test_bad_arguments_are_user_errors(tmp_path: Path) -> None:
         generate_county(tmp_path, students=0)
     with pytest.raises(UserError, match="--seed"):
         generate_county(tmp_path, students=10, seed=-1)
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(UserError, match="cannot write the county"):
+        generate_county(tmp_path / "a-file", students=10)
     with pytest.raises(UserError, match="--format"):
         generate_county(tmp_path, students=10, fmt="xlsx")  # type: ignore[arg-type]
 
