@@ -272,6 +272,21 @@ def test_reasons_follow_their_drivers(county: dict[str, pd.DataFrame]) -> None:
     assert d["reason"].nunique() >= 6
 
 
+def test_learning_difficulty_follows_low_and_falling_grades(
+    county: dict[str, pd.DataFrame],
+) -> None:
+    g = county["grades"]
+    term = g.groupby(["student_id", "exam_date"])["score"].mean().reset_index()
+    d = county["dropouts"].drop_duplicates("student_id")
+    before = term.merge(d[["student_id", "left_on", "reason"]], on="student_id")
+    before = before[before["exam_date"] < before["left_on"]].sort_values("exam_date")
+    last = before.groupby("student_id").tail(1).set_index("student_id")
+    struggling = last[last["reason"] == "learning_difficulty"]["score"]
+    others = term[~term["student_id"].isin(d["student_id"])]["score"]
+    assert len(struggling) >= 20
+    assert struggling.mean() < others.mean() - 8
+
+
 def test_some_dropouts_return_and_reappear(county: dict[str, pd.DataFrame]) -> None:
     d = county["dropouts"].dropna(subset=["returned_on"])
     assert len(d) >= 10
