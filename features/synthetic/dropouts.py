@@ -17,7 +17,7 @@ from features.contract import DROPOUT_REASONS
 _R = {name: i for i, name in enumerate(DROPOUT_REASONS)}
 # Log-risk intercept by grade: rare in primary school, a real risk in junior school,
 # highest in grade 8 when the pull of work and marriage peaks.
-_GRADE_INTERCEPT = np.array([0, -7.0, -7.0, -7.0, -6.9, -6.8, -6.6, -4.6, -4.4, -4.6])
+_GRADE_INTERCEPT = np.array([0, -7.3, -7.3, -7.3, -7.2, -7.1, -6.9, -4.9, -4.7, -4.9])
 _DISABILITY_RISK = np.array([0.0, 0.9, 0.9, 0.9, 1.7, 1.9, 0.9])
 # Chance to come back, by reason: mentors bring many back, a married girl rarely.
 _RETURN_P = {
@@ -60,7 +60,12 @@ def static_log_risk(x: RiskInputs) -> np.ndarray:
     """The part of the yearly log-risk that does not change during the year."""
     teen = x.age >= 14
     lp = _GRADE_INTERCEPT[x.grade] + 0.45 * np.clip(x.over_age, 0, 3) + 0.5 * x.repeats
-    lp += -0.4 * x.ability - 0.7 * x.engagement + x.propensity
+    lp += -0.2 * x.ability - 0.3 * x.engagement + x.propensity
+    # Disengagement and learning difficulty act past a threshold, and over-age weighs most
+    # in junior school: the step-like patterns early-warning research reports (chronic
+    # absence, repeated course failure), which a purely additive score cannot follow.
+    lp += 1.1 * (x.engagement < -1.0) + 0.8 * (x.ability < -1.2)
+    lp += 0.7 * ((x.over_age >= 2) & (x.grade >= 7))
     lp += _DISABILITY_RISK[x.disability] + 0.35 * x.rural
     lp += 0.035 * np.clip(x.km - 3, 0, 30) * ~x.boarding + 0.15 * (x.boarding & (x.grade <= 6))
     lp += 0.7 * x.sibling_out + 0.9 * x.returned_before
