@@ -297,9 +297,9 @@ def _flat_params(spec: ModelSpec, model: RiskModel, features: list[str]) -> dict
 def _signature(test: pd.DataFrame, scorer: RiskScorer) -> tuple[Any, pd.DataFrame]:
     """The model's signature and a few example rows.
 
-    Numbers are "double" (integers convert safely). Categories and yes/no indicators are
-    "Any": MLflow's string and boolean types refuse pandas categories and missing values,
-    which the model handles (as unknown). Output: one risk per row.
+    Measurements are "double". Categories, yes/no flags and counts are "Any": MLflow's
+    string, boolean and integer types refuse pandas categories, missing values and int64
+    input, all of which the model handles. Output: one risk per row.
     """
     from mlflow.models import ModelSignature
     from mlflow.types.schema import AnyType, ColSpec, Schema
@@ -311,7 +311,10 @@ def _signature(test: pd.DataFrame, scorer: RiskScorer) -> tuple[Any, pd.DataFram
         if name in scorer.categorical:
             rows[name] = column.astype("string").astype(object).where(column.notna(), None)
             specs.append(ColSpec(AnyType(), name))
-        elif pd.api.types.is_bool_dtype(column.dtype):
+        elif pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_integer_dtype(
+            column.dtype
+        ):
+            # Counts too: MLflow will not turn int64 into double, and JSON gives int64.
             rows[name] = column.astype(object).where(column.notna(), None)
             specs.append(ColSpec(AnyType(), name))
         else:

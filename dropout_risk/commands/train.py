@@ -31,7 +31,7 @@ def _steps(quiet: bool) -> Iterator:
         yield say
 
 
-def _summary(outcome: Outcome, as_json: bool) -> None:
+def _summary(outcome: Outcome, as_json: bool, promote_hint: bool = False) -> None:
     """The short readable summary (or one JSON object on stdout)."""
     if as_json:
         sys.stdout.write(json.dumps(outcome.to_json()) + "\n")
@@ -75,6 +75,8 @@ def _summary(outcome: Outcome, as_json: bool) -> None:
         )
     if outcome.promotion:
         console.print(f"Promotion: {outcome.promotion}")
+    elif promote_hint:
+        console.print("Not promoted: run with --promote to compare it with the champion.")
     console.print(f"Report: {outcome.report_path}")
 
 
@@ -166,7 +168,7 @@ def train(
                 )
     except UserError as exc:
         fail(str(exc))
-    _summary(outcome, as_json)
+    _summary(outcome, as_json, promote_hint=True)
 
 
 def evaluate(

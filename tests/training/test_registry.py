@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import mlflow
@@ -74,6 +75,11 @@ def test_train_registers_promotes_and_serves_the_same_risks(
     np.testing.assert_array_equal(through_mlflow, ours)
     np.testing.assert_array_equal(ours, rows["_risk"].to_numpy())
     assert ((ours > 0) & (ours < 1)).any()  # probabilities, not 0/1 labels
+    # As `mlflow models serve` receives them: JSON records, categories as text, gaps as null.
+    plain = rows[scorer.features].astype(object).where(rows[scorer.features].notna(), None)
+    payload = json.dumps(plain.to_dict("records"), default=lambda v: v.item())
+    from_json = pd.DataFrame.from_records(json.loads(payload))
+    np.testing.assert_array_equal(np.asarray(pyfunc.predict(from_json)).ravel(), ours)
     assert pyfunc.metadata.get_input_schema() is not None
 
     report = champion.report_path.read_text(encoding="utf-8")
@@ -134,3 +140,64 @@ def test_evaluate_rebuilds_the_report_of_a_version(
     assert rebuilt.run_id == champion.run_id
     assert rebuilt.evaluation.model == champion.evaluation.model
     assert rebuilt.report_path.is_file()
+
+
+@pytest.mark.slow
+def test_mlflow_models_serve_answers_with_the_same_risks(
+    champion: Outcome, tracking_uri: str
+) -> None:
+    """`mlflow models serve -m models:/dropout-risk@champion` returns risks, not labels."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    bin_dir = str(Path(sys.executable).parent)
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": tracking_uri,
+        "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+    }
+    command = [
+        str(Path(bin_dir) / "mlflow"),
+        "models",
+        "serve",
+        "-m",
+        "models:/dropout-risk@champion",
+        "--env-manager",
+        "local",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2)
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode()[-2000:]
+                assert time.monotonic() < deadline, "mlflow models serve did not start"
+                time.sleep(0.5)
+        scorer = RiskScorer.load("models:/dropout-risk@champion", tracking_uri)
+        rows = champion.evaluation.test.head(40)
+        plain = rows[scorer.features].astype(object).where(rows[scorer.features].notna(), None)
+        body = json.dumps(
+            {"dataframe_records": plain.to_dict("records")}, default=lambda v: v.item()
+        ).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/invocations", body, {"Content-Type": "application/json"}
+        )
+        answer = json.loads(urllib.request.urlopen(request, timeout=30).read())
+        np.testing.assert_array_equal(np.asarray(answer["predictions"]), scorer.predict(rows))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
