@@ -53,12 +53,14 @@ def demo(
     try:
         for name, role, scope in people:
             token = store.add_user(f"{name}-{dt.datetime.now():%H%M%S}", role, Scope.parse(scope))
-            console.print(f"{role:<11} {scope:<24} token: [bold]{token}[/]")
+            console.print(f"{role:<11} {scope:<20} [bold]{token}[/]", soft_wrap=True)
     finally:
         store.close()
     url = f"http://{host}:{port}/"
-    console.print(f"\nThe case workers' page: {url}   API docs: {url}docs")
-    console.print(f'Try: curl -H "Authorization: Bearer TOKEN" {url}v1/watchlist?limit=5')
+    console.print(f"\nThe case workers' page: {url}   API docs: {url}docs", soft_wrap=True)
+    console.print(
+        f'Try: curl -H "Authorization: Bearer TOKEN" "{url}v1/watchlist?limit=5"', soft_wrap=True
+    )
     if no_serve:
         console.print(f"--no-serve: start it later with `dropout-risk serve --port {port}`.")
         return
