@@ -305,7 +305,7 @@ _INDICATORS: tuple[Indicator, ...] = (
         "enrollment",
         "int",
         "years",
-        ("years older than usual for the grade", "超出本年级正常年龄的岁数"),
+        ("over-age for the grade by", "超出本年级正常年龄"),
         direction=_R,
     ),
     _ind(
