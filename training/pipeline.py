@@ -414,6 +414,8 @@ def _log_tables(ev: Evaluation, out: Path) -> None:
     ev.reliability.to_csv(tables / "reliability.csv", index=False)
     ev.stability.to_csv(tables / "stability.csv", index=False)
     ev.importance.rename("mean_abs_contribution").to_csv(tables / "importance.csv")
+    # Per-student contributions of the highest-risk test students (ids only, never names).
+    ev.top_students.to_csv(tables / "top_students.csv", index=False)
     pd.DataFrame({"model": ev.model, **ev.baselines}).to_csv(tables / "test_metrics.csv")
     mlflow.log_artifacts(str(tables), "tables")
 

@@ -55,7 +55,7 @@ def test_train_registers_promotes_and_serves_the_same_risks(
     run = client.get_run(champion.run_id)
     assert run.data.metrics["test_pr_auc"] == pytest.approx(champion.evaluation.model["pr_auc"])
     assert "ministry_rule_test_pr_auc" in run.data.metrics
-    assert run.data.params["calibration"] == "isotonic"
+    assert run.data.params["calibration"] == champion.evaluation.spec.calibration
     artifacts = {a.path for a in client.list_artifacts(champion.run_id)}
     assert {"spec.yaml", "dataset.json", "plots", "report", "evaluation", "tables"} <= artifacts
     plots = {Path(a.path).name for a in client.list_artifacts(champion.run_id, "plots")}
