@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from training import metrics, registry
-from training.baselines import RuleBaseline, logistic_regression
+from training.baselines import NAMES, RuleBaseline, logistic_regression
 from training.dataset import NEVER_INDICATORS, Prepared, fingerprint, prepare
 from training.errors import TableError
 from training.evaluation import (
@@ -233,15 +233,17 @@ def _holdout(
         rule = RuleBaseline(name, tuple(conditions))
         missing = rule.missing(holdout.columns)
         if missing:
-            notes[f"baseline {name}"] = f"skipped: the data lacks {', '.join(missing)}"
+            notes[NAMES[name]] = f"not run: the data lacks {', '.join(missing)}"
             continue
         holdout[SCORE_PREFIX + name] = rule.score(holdout)
-        notes[f"baseline {name}"] = rule.describe()
+        notes[NAMES[name]] = rule.describe()
     if spec.baselines.logistic_regression:
         cat_idx = [prepared.features.index(c) for c in prepared.categorical]
         lr = logistic_regression(x[split.train], prepared.y[split.train], cat_idx, spec.seed)
         holdout[SCORE_PREFIX + "logistic_regression"] = lr.predict_proba(x[mask])[:, 1]
-        notes["baseline logistic_regression"] = "L2 logistic regression on the same indicators"
+        notes[NAMES["logistic_regression"]] = (
+            "L2-regularised, on the same indicators (median-imputed, standardised, one-hot)"
+        )
     return holdout, notes
 
 
