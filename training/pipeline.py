@@ -292,6 +292,7 @@ def _flat_params(spec: ModelSpec, model: RiskModel, features: list[str]) -> dict
         best_iteration=model.best_iteration_,
         seed=spec.seed,
         n_features=len(features),
+        engine=model.engine,
     )
     return {k: str(v)[:6000] for k, v in params.items()}
 
