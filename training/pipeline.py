@@ -113,7 +113,12 @@ def fit_and_evaluate(
     split = (
         temporal_split(prepared.frame[time_column], spec.split)
         if time_column
-        else stratified_split(prepared.y, spec.split, spec.seed)
+        else stratified_split(
+            prepared.y,
+            spec.split,
+            spec.seed,
+            prepared.frame[prepared.id_column].to_numpy() if prepared.id_column else None,
+        )
     )
     x, y = prepared.matrix(), prepared.y
 

@@ -66,8 +66,29 @@ def temporal_split(times: pd.Series, spec: SplitSpec) -> Split:
     )
 
 
-def stratified_split(labels: np.ndarray, spec: SplitSpec, seed: int) -> Split:
-    """A seeded random split keeping the share of positives equal in each part."""
+def stratified_split(
+    labels: np.ndarray, spec: SplitSpec, seed: int, groups: np.ndarray | None = None
+) -> Split:
+    """A seeded random split keeping the share of positives equal in each part.
+
+    With `groups` (student ids) that repeat, whole students go to one part, so that no
+    student is trained on and tested on: the split is drawn over students, stratified by
+    whether the student ever left.
+    """
+    if groups is not None and len(pd.unique(groups)) < len(groups):
+        ids, inverse = np.unique(groups.astype(str), return_inverse=True)
+        ever = np.zeros(len(ids), dtype=int)
+        np.maximum.at(ever, inverse, labels.astype(int))
+        by_student = stratified_split(ever, spec, seed)
+        return Split(
+            "stratified",
+            by_student.train[inverse],
+            by_student.validation[inverse],
+            by_student.test[inverse],
+            [],
+            [],
+            [],
+        )
     n = len(labels)
     index = np.arange(n)
     stratify = labels if np.bincount(labels, minlength=2).min() >= 3 else None

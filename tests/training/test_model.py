@@ -135,3 +135,16 @@ def test_fairness_audit_covers_the_spec_groups(fitted: Fitted) -> None:
     by_attr = audit.groupby("attribute")["size"].sum()
     assert (by_attr == len(fitted.evaluation.test)).all()
     assert audit.groupby("attribute")["reference"].sum().eq(1).all()
+
+
+def test_stratified_split_keeps_each_student_in_one_part(
+    table: pd.DataFrame, spec: ModelSpec
+) -> None:
+    from training.split import stratified_split
+
+    ids = table["student_id"].to_numpy()
+    split = stratified_split(table["label"].to_numpy(), spec.split, spec.seed, ids)
+    parts = [set(ids[mask]) for mask in (split.train, split.validation, split.test)]
+    assert not (parts[0] & parts[1]) and not (parts[0] & parts[2]) and not (parts[1] & parts[2])
+    assert (split.train.astype(int) + split.validation + split.test == 1).all()
+    assert split.test.mean() == pytest.approx(spec.split.test_share, abs=0.03)
