@@ -148,3 +148,16 @@ def test_stratified_split_keeps_each_student_in_one_part(
     assert not (parts[0] & parts[1]) and not (parts[0] & parts[2]) and not (parts[1] & parts[2])
     assert (split.train.astype(int) + split.validation + split.test == 1).all()
     assert split.test.mean() == pytest.approx(spec.split.test_share, abs=0.03)
+
+
+def test_a_model_that_loses_to_the_rules_is_never_promoted(
+    table: pd.DataFrame, default_spec: ModelSpec
+) -> None:
+    from training.pipeline import compare
+
+    noise = fast(default_spec, name="noise", indicators=["noise", "gender"])
+    fitted = fit_and_evaluate(table, noise, label="label", time_column="as_of")
+    # The baseline gate decides before any registry is consulted.
+    promoted, message = compare(fitted.evaluation, "9", tracking_uri="sqlite:///unused.db")
+    assert not promoted
+    assert "does not beat the baseline(s)" in message and "not promoted" in message
