@@ -7,12 +7,7 @@ Screenshots of the list and the card at desktop and phone width go to tests/arti
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +19,7 @@ from playwright.sync_api import expect
 
 from serving.auth import Scope
 from serving.store import ScoreStore
+from tests.e2e.live_server import live_server
 from tests.e2e.page_data import AS_OFS, publish_county
 from tests.serving.serving_model import make_scorer, register
 from training.registry import promote
@@ -55,12 +51,6 @@ class Site:
         return ScoreStore.open(f"sqlite:///{self.home / 'scores.sqlite'}", migrate=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """Registry + three published batches + two case workers; `dropout-risk serve` on loopback."""
@@ -76,38 +66,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "t1": store.add_user("李社工", "caseworker", Scope.parse("township:T1")),
     }
     store.close()
-    port = _free_port()
-    env = {**os.environ, "DROPOUT_RISK_HOME": str(home)}
-    env.pop("DROPOUT_RISK_DB", None)
-    env.pop("MLFLOW_TRACKING_URI", None)
-    log = home / "server.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dropout_risk.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+    with live_server(home) as url:
         yield Site(url, home, batch, tokens)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture

@@ -7,10 +7,6 @@ score store are set up under a fresh home folder; the server is a separate proce
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +18,7 @@ import pytest
 
 from serving.auth import Scope
 from serving.store import ScoreStore
+from tests.e2e.live_server import live_server
 from tests.serving.serving_model import build_registry
 from tests.serving.serving_rows import AS_OF, county_rows
 from training.registry import promote
@@ -44,12 +41,6 @@ class Deployment:
         return ScoreStore.open(f"sqlite:///{self.home / 'scores.sqlite'}", migrate=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     home = tmp_path_factory.mktemp("home")
@@ -63,42 +54,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
         "t1": store.add_user("李社工", "caseworker", Scope.parse("township:T1")),
     }
     store.close()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DROPOUT_RISK_HOME": str(home),
-        "DROPOUT_RISK_MODEL_POLL_SECONDS": "0.3",
-    }
-    env.pop("DROPOUT_RISK_DB", None)
-    env.pop("MLFLOW_TRACKING_URI", None)
-    log = home / "server.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dropout_risk.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+    with live_server(home, DROPOUT_RISK_MODEL_POLL_SECONDS="0.3") as url:
+        log = home / "server.log"
         yield Deployment(url, home, rows, tokens, log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _student(d: Deployment, township: str) -> str:
