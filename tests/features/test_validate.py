@@ -18,13 +18,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from county_files import HEADERS, clean_rows, count_rows, write_county
 from typer.testing import CliRunner
 
 from dropout_risk.cli import app
 from dropout_risk.settings import get_settings
 from features.errors import DataError
 from features.validate import Problem, ValidationReport, load_tables, validate_folder
+from tests.features.county_files import HEADERS, clean_rows, count_rows, write_county
 
 Rows = dict[str, list[list[str]]]
 

@@ -18,7 +18,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from county_files import clean_rows, write_county
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -27,6 +26,7 @@ from dropout_risk.cli import app
 from dropout_risk.settings import get_settings
 from features.contract import CONTRACT, TABLE_NAMES
 from features.validate import validate_folder
+from tests.features.county_files import clean_rows, write_county
 
 IDS = ["007", "S002", "S003", "H1", "H2", "001", "002", "7", ""]
 cells = st.one_of(

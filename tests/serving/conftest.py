@@ -83,7 +83,7 @@ def store(store_url: str) -> Iterator[ScoreStore]:
 @pytest.fixture(scope="session")
 def registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated MLflow store with two registered versions, built once per session."""
-    from serving_model import build_registry
+    from tests.serving.serving_model import build_registry
 
     folder = tmp_path_factory.mktemp("registry")
     build_registry(folder)

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from serving_model import make_scorer
-from serving_rows import AS_OF, county_rows
 
 from dropout_risk.settings import get_settings
 from serving.app import create_app
 from serving.auth import Scope
 from serving.lifecycle import ModelLifecycle
 from serving.store import ScoreStore
+from tests.serving.serving_model import make_scorer
+from tests.serving.serving_rows import AS_OF, county_rows
 
 LATER = AS_OF + dt.timedelta(days=90)
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from serving_model import FEATURES, GUARDIANS, indicator_matrix, make_scorer
 
 from serving.auth import Scope
 from serving.scoring import assign_tiers, publish, score_frame, write_out
 from serving.store import ScoreStore
+from tests.serving.serving_model import FEATURES, GUARDIANS, indicator_matrix, make_scorer
 
 
 @pytest.fixture(scope="module")

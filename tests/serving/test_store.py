@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from serving_rows import AS_OF, county_rows
 from sqlalchemy import func, inspect, select, text
 
 from features.errors import UserError
@@ -13,6 +12,7 @@ from serving.auth import Scope, ScopeError, hash_token
 from serving.db import current_revision, upgrade
 from serving.models import Score, User
 from serving.store import ScoreStore
+from tests.serving.serving_rows import AS_OF, county_rows
 
 EP = "GET /v1/students/{student_id}"
 
