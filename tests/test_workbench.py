@@ -32,7 +32,9 @@ def trained(county_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """Two versions (the default spec, then the small one) trained through the workbench."""
     home = tmp_path_factory.mktemp("workbench-home")
     with pytest.MonkeyPatch.context() as mp:
+        # Module fixtures start before the per-test home fixture: clear what it clears.
         mp.setenv("DROPOUT_RISK_HOME", str(home))
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
         get_settings.cache_clear()
         tables = dr.load(county_dir)
         default = dr.train(tables, spec=fast(load_spec(dr.spec_path("models/lightgbm.yaml"))))

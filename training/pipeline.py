@@ -345,10 +345,9 @@ def _log_run(
     scorer, model, ev = fitted.scorer, fitted.model, fitted.evaluation
     holdout, dataset, run_info = fitted.holdout, fitted.dataset, fitted.run_info
 
-    mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_registry_uri(tracking_uri)
     experiment_id = registry.ensure_experiment(tracking_uri, artifact_dir)
     with (
+        registry.tracking(tracking_uri),
         tempfile.TemporaryDirectory() as tmp,
         mlflow.start_run(experiment_id=experiment_id, run_name=spec.name) as run,
     ):

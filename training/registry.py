@@ -6,7 +6,10 @@ SQLite store, runs write their artifacts under the home folder's `mlartifacts/`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from mlflow import MlflowClient
@@ -17,6 +20,35 @@ from training.errors import RegistryError
 MODEL_NAME = "dropout-risk"
 CHAMPION = "champion"
 EXPERIMENT = "dropout-risk"
+
+
+_URI_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+
+
+@contextlib.contextmanager
+def tracking(tracking_uri: str) -> Iterator[None]:
+    """Point MLflow's fluent API (runs, log_model) at a store for a block, then put it back.
+
+    `mlflow.set_tracking_uri` also writes MLFLOW_TRACKING_URI into the process environment,
+    so left in place it would send a notebook's next run, under another home folder, to
+    this store.
+    """
+    import mlflow
+
+    saved = {name: os.environ.get(name) for name in _URI_VARIABLES}
+    previous = mlflow.get_tracking_uri() if saved["MLFLOW_TRACKING_URI"] else None
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(previous)
+        mlflow.set_registry_uri(None)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def client(tracking_uri: str) -> MlflowClient:

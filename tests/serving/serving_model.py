@@ -78,10 +78,13 @@ def register(
 
     from training import registry
 
-    mlflow.set_tracking_uri(tracking_uri)
     experiment = registry.ensure_experiment(tracking_uri, Path(artifact_dir))
     client = registry.client(tracking_uri)
-    with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(experiment_id=experiment) as run:
+    with (
+        registry.tracking(tracking_uri),
+        tempfile.TemporaryDirectory() as tmp,
+        mlflow.start_run(experiment_id=experiment) as run,
+    ):
         mlflow.log_artifacts(str(scorer.save(Path(tmp) / "model_dir")), "model_dir")
         source = f"{run.info.artifact_uri}/model_dir"
     with contextlib.suppress(mlflow.exceptions.MlflowException):  # already registered

@@ -67,9 +67,8 @@ def test_train_registers_promotes_and_serves_the_same_risks(
     rows = champion.evaluation.test.head(60)
     scorer = RiskScorer.load("models:/dropout-risk@champion", tracking_uri)
     assert scorer.model_version == "1"
-    mlflow.set_registry_uri(tracking_uri)
-    mlflow.set_tracking_uri(tracking_uri)
-    pyfunc = mlflow.pyfunc.load_model("models:/dropout-risk@champion")
+    with registry.tracking(tracking_uri):
+        pyfunc = mlflow.pyfunc.load_model("models:/dropout-risk@champion")
     through_mlflow = np.asarray(pyfunc.predict(rows[scorer.features])).ravel()
     ours = scorer.predict(rows)
     np.testing.assert_array_equal(through_mlflow, ours)
