@@ -30,20 +30,29 @@ class Scope:
 
     kind: ScopeKind
     value: str | None = None
+    county: str | None = None
+    """For a township: its county. Township names repeat across counties (城关镇 is in
+    most of them), so a township scope is pinned to one county whenever it can be."""
 
     @classmethod
     def parse(cls, text: str) -> Scope:
-        """Read `all`, `county:X`, `township:X` or `school:X`; anything else is a ScopeError."""
+        """Read `all`, `county:X`, `township:X`, `township:COUNTY/X` or `school:X`."""
         text = text.strip()
         if text == "all":
             return cls("all")
         kind, sep, value = text.partition(":")
         value = value.strip()
+        county = None
+        if kind == "township" and "/" in value:
+            county, _, value = (part.strip() for part in value.partition("/"))
+            if not county:
+                value = ""
         if not sep or kind not in ("county", "township", "school") or not value:
             raise ScopeError(
-                f"scope {text!r} is not one of all, county:NAME, township:NAME, school:ID"
+                f"scope {text!r} is not one of all, county:NAME, township:NAME, "
+                "township:COUNTY/NAME, school:ID"
             )
-        return cls(kind, value)  # type: ignore[arg-type]
+        return cls(kind, value, county)  # type: ignore[arg-type]
 
     @property
     def column(self) -> str | None:
@@ -53,7 +62,9 @@ class Scope:
         ]
 
     def __str__(self) -> str:
-        return "all" if self.kind == "all" else f"{self.kind}:{self.value}"
+        if self.kind == "all":
+            return "all"
+        return f"{self.kind}:{self.county + '/' if self.county else ''}{self.value}"
 
 
 @dataclass(frozen=True)

@@ -138,30 +138,40 @@ def _latest_published():  # -> scalar subquery
     )
 
 
-def _one_student_where(scope_column: str | None) -> list:
-    """Latest published batch, one student (`:student_id`), and the scope (`:scope_value`)."""
+def _one_student_where(scope_column: str | None, pinned_county: bool) -> list:
+    """Latest published batch, one student (`:student_id`), and the scope (`:scope_value`,
+    and `:scope_county` for a township pinned to its county)."""
     where = [Score.batch_id == _latest_published(), Score.student_id == bindparam("student_id")]
     if scope_column is not None:
         where.append(getattr(Score, scope_column) == bindparam("scope_value"))
+    if pinned_county:
+        where.append(Score.county == bindparam("scope_county"))
     return where
+
+
+def _scope_params(scope: Scope, student_id: str) -> dict[str, str | None]:
+    return {"student_id": student_id, "scope_value": scope.value, "scope_county": scope.county}
 
 
 # The hot-path statements are built once per scope kind: building a select() costs more
 # than running it on SQLite.
 @functools.cache
-def _student_query(scope_column: str | None) -> Select:
-    where = _one_student_where(scope_column)
+def _student_query(scope_column: str | None, pinned_county: bool) -> Select:
+    where = _one_student_where(scope_column, pinned_county)
     return select(*_SCORE_SELECT).join(Batch, Batch.id == Score.batch_id).where(*where)
 
 
 @functools.cache
-def _in_scope_query(scope_column: str | None) -> Select:
-    return select(Score.student_id).where(*_one_student_where(scope_column))
+def _in_scope_query(scope_column: str | None, pinned_county: bool) -> Select:
+    return select(Score.student_id).where(*_one_student_where(scope_column, pinned_county))
 
 
 def _scope_clause(scope: Scope):  # -> SQL boolean or None
     column = scope.column
-    return None if column is None else getattr(Score, column) == scope.value
+    if column is None:
+        return None
+    clause = getattr(Score, column) == scope.value
+    return clause if scope.county is None else and_(clause, Score.county == scope.county)
 
 
 def _as_date(value: Any) -> dt.date:
@@ -324,9 +334,11 @@ class ScoreStore:
 
     def student(self, who: Principal, student_id: str, endpoint: str) -> ScoreRow | None:
         """A student's latest score if in the caller's scope; None exactly as for a missing one."""
-        params = {"student_id": student_id, "scope_value": who.scope.value}
+        params = _scope_params(who.scope, student_id)
         with self.engine.begin() as conn:
-            row = conn.execute(_student_query(who.scope.column), params).first()
+            row = conn.execute(
+                _student_query(who.scope.column, who.scope.county is not None), params
+            ).first()
             self._audit(conn, who, [student_id], endpoint, "read" if row else "not_found")
         return None if row is None else self._score_row(row)
 
@@ -408,7 +420,12 @@ class ScoreStore:
     # -- users --------------------------------------------------------------------------------
 
     def add_user(self, name: str, role: Role, scope: Scope) -> str:
-        """Create a user and return their token; the token itself is never stored."""
+        """Create a user and return their token; the token itself is never stored.
+
+        A `township:X` scope is pinned to X's county in the latest batch, and refused when
+        X names townships in several counties (then `township:COUNTY/X` says which).
+        """
+        scope = self._pin_township(scope)
         token = new_token()
         try:
             with self.engine.begin() as conn:
@@ -424,6 +441,27 @@ class ScoreStore:
         except IntegrityError as exc:
             raise UserError(f"a user named {name!r} already exists") from exc
         return token
+
+    def _pin_township(self, scope: Scope) -> Scope:
+        if scope.kind != "township" or scope.county is not None:
+            return scope
+        with self.engine.connect() as conn:
+            counties = (
+                conn.execute(
+                    select(Score.county)
+                    .where(Score.batch_id == _latest_published(), Score.township == scope.value)
+                    .distinct()
+                    .order_by(Score.county)
+                )
+                .scalars()
+                .all()
+            )
+        if len(counties) > 1:
+            raise UserError(
+                f"township {scope.value!r} is in {len(counties)} counties "
+                f"({', '.join(counties)}): say which with township:COUNTY/{scope.value}"
+            )
+        return Scope("township", scope.value, counties[0]) if counties else scope
 
     def authenticate(self, token: str) -> Principal | None:
         """The user a token belongs to, or None; answers are cached briefly per process."""
@@ -500,8 +538,13 @@ class ScoreStore:
 
     @staticmethod
     def _in_scope(conn: Connection, who: Principal, student_id: str) -> bool:
-        params = {"student_id": student_id, "scope_value": who.scope.value}
-        return conn.execute(_in_scope_query(who.scope.column), params).first() is not None
+        params = _scope_params(who.scope, student_id)
+        return (
+            conn.execute(
+                _in_scope_query(who.scope.column, who.scope.county is not None), params
+            ).first()
+            is not None
+        )
 
     # -- for the case workers' page -----------------------------------------------------------
 

@@ -129,7 +129,10 @@ def users_add(
     name: Annotated[str, typer.Argument(help="The person's name (unique).")],
     role: Annotated[str, typer.Option(help="caseworker or researcher.")],
     scope: Annotated[
-        str, typer.Option(help="What they may see: county:X, township:X, school:ID or all.")
+        str,
+        typer.Option(
+            help="What they may see: county:X, township:X (or township:COUNTY/X), school:ID or all."
+        ),
     ],
 ) -> None:
     """Create a user and print their token once; only its hash is kept."""

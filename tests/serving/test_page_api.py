@@ -52,7 +52,9 @@ def test_me_names_scope_capacity_share_and_places(setup) -> None:
     client, _, rows, headers = setup
     body = client.get("/v1/me", headers=headers["t0"]).json()
     mine = [r for r in rows if r["township"] == "T0"]
-    assert body["name"] == "w0" and body["scope"] == "township:T0" and body["role"] == "caseworker"
+    assert (
+        body["name"] == "w0" and body["scope"] == "township:C0/T0" and body["role"] == "caseworker"
+    )
     assert body["as_of"] == LATER.isoformat()
     assert body["capacity"] == {
         "batch": sum(r["tier"] == "high" for r in rows),

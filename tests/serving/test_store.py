@@ -204,3 +204,35 @@ def test_a_killed_run_is_invisible_and_cleaned_up_by_the_next(store: ScoreStore)
     with store.engine.connect() as conn:
         left = conn.execute(select(func.count()).where(Score.batch_id == dead)).scalar_one()
     assert left == 0
+
+
+def test_a_township_scope_is_pinned_to_its_county(store: ScoreStore) -> None:
+    rows = county_rows(48)
+    # Township names repeat across counties: C1 gets a T0 too ("城关镇" is in most counties).
+    twin = {**rows[0], "student_id": "TWIN1", "township": "T0", "county": "C1"}
+    store.publish_batch(AS_OF, "1", [*rows, twin])
+    with pytest.raises(UserError, match=r"township:COUNTY/T0"):
+        _who(store, "township:T0")
+    c0 = _who(store, "township:C0/T0")
+    assert str(c0.scope) == "township:C0/T0"
+    assert store.student(c0, "TWIN1", EP) is None
+    assert store.add_visit(c0, "TWIN1", AS_OF, "x", "left", "", "POST") is None
+    listed, total = store.watchlist(c0, "GET /v1/watchlist", {}, limit=500)
+    assert total == len(listed) and {r.county for r in listed} == {"C0"}
+
+    # A name found in one county is pinned on creation, so a later batch that brings the
+    # same township name from another county does not widen the scope.
+    t2 = _who(store, "township:T2")
+    assert str(t2.scope) == "township:C1/T2"
+    stranger = {**rows[2], "student_id": "STRANGER", "township": "T2", "county": "C0"}
+    store.publish_batch(AS_OF, "2", [*rows, stranger])
+    assert store.student(t2, "STRANGER", EP) is None
+    assert store.student(t2, rows[2]["student_id"], EP) is not None
+
+
+def test_scope_round_trips_with_its_county() -> None:
+    scope = Scope.parse("township:青山县/城关镇")
+    assert (scope.kind, scope.county, scope.value) == ("township", "青山县", "城关镇")
+    assert Scope.parse(str(scope)) == scope
+    with pytest.raises(ScopeError):
+        Scope.parse("township:/城关镇")

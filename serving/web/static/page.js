@@ -55,7 +55,9 @@ const factorText = (f) => (state.lang === "zh" ? f.zh : f.en);
 function scopeText(scope) {
   if (scope === "all") return t("scope_all");
   const [kind, ...rest] = scope.split(":");
-  return t(`scope_${kind}`, { value: rest.join(":") });
+  // A township scope is pinned to its county ("township:青山县/城关镇"); show the township.
+  const value = rest.join(":");
+  return t(`scope_${kind}`, { value: kind === "township" ? value.split("/").pop() : value });
 }
 
 function el(tag, attrs = {}, ...children) {
