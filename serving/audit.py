@@ -41,9 +41,16 @@ class AuditWriter:
         with self._write_lock:  # keeps rows in order when the thread and a caller flush at once
             with self._queue_lock:
                 rows, self._queue = self._queue, []
-            if rows:
+            if not rows:
+                return
+            try:
                 with self.engine.begin() as conn:
                     conn.execute(insert(AuditEntry), rows)
+            except Exception:
+                # Put them back in front of anything queued since, so a retry writes them.
+                with self._queue_lock:
+                    self._queue[:0] = rows
+                raise
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
