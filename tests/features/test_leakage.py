@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import cache
 
+import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from features.build import build_features
@@ -150,12 +151,14 @@ def test_the_baseline_is_not_trivial() -> None:
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), as_of=st.sampled_from(AS_OF_DATES))
+@example(seed=2**32 - 1, as_of=AS_OF_DATES[0])  # the edge that once failed at random
 def test_row_order_does_not_matter(seed: int, as_of: str) -> None:
     """Shuffling every table's rows gives bit-identical features (sums in a canonical order)."""
     base = county()
     shuffled = Tables(
         **{
-            name: frame.sample(frac=1.0, random_state=seed + i)
+            # A generator seeded by (seed, table): `seed + i` overflowed numpy's 2**32 - 1 limit.
+            name: frame.sample(frac=1.0, random_state=np.random.default_rng([seed, i]))
             for i, (name, frame) in enumerate(base.items())
         }
     )
