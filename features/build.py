@@ -40,21 +40,23 @@ def as_timestamp(value: object) -> pd.Timestamp:
 
 def data_range(tables: Tables) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The dates a snapshot may be taken at: from the first school year's start to the day
-    after the data's last recorded day."""
+    after the export date (DESIGN.md), whether or not there was school since."""
     years = tables.enrollments["school_year"]
     if years.empty:
         raise UserError("The enrollments table is empty: there is nobody to build indicators for.")
     first = school_year_start(int(years.min()))
-    return first, tables.last_day().normalize() + pd.Timedelta(days=1)
+    return first, tables.export_date().last_snapshot
 
 
 def check_as_of(tables: Tables, as_of: pd.Timestamp) -> None:
     """Stop with a clear message when `as_of` is outside the data."""
     first, last = data_range(tables)
     if not first <= as_of <= last:
+        export = tables.export_date()
         raise UserError(
-            f"as-of date {as_of:%Y-%m-%d} is outside the data, which covers "
-            f"{first:%Y-%m-%d} to {last:%Y-%m-%d}."
+            f"as-of date {as_of:%Y-%m-%d} is outside the data: a snapshot may be taken from "
+            f"{first:%Y-%m-%d} to {last:%Y-%m-%d}, the day after the export date "
+            f"{export.date:%Y-%m-%d} ({export.source})."
         )
     year = school_year_of(as_of)
     if not (tables.enrollments["school_year"] == year).any():

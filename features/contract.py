@@ -7,10 +7,13 @@ section is written out here as data.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
 import pandas as pd
+
+from features.export import ExportDate, export_date
 
 ColumnKind = Literal["id", "text", "date", "bool", "int", "float", "code"]
 
@@ -181,7 +184,12 @@ TABLE_NAMES: tuple[str, ...] = tuple(CONTRACT)
 
 @dataclass(frozen=True)
 class Tables:
-    """The seven validated tables of one data folder, typed as the contract says."""
+    """The validated tables of one data folder, typed as the contract says.
+
+    `exported_on` is the folder's export date as the validator found it (export.json, or the
+    latest date in the raw files); tables built in code leave it None and `export_date()`
+    reads it from the tables themselves.
+    """
 
     schools: pd.DataFrame
     students: pd.DataFrame
@@ -190,20 +198,23 @@ class Tables:
     attendance: pd.DataFrame
     grades: pd.DataFrame
     dropouts: pd.DataFrame
+    exported_on: pd.Timestamp | None = field(default=None, kw_only=True)
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
-        return [(f.name, getattr(self, f.name)) for f in fields(self)]
+        """(name, frame) of every table, in the contract's order."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self) if f.name in CONTRACT]
 
-    def last_day(self) -> pd.Timestamp:
-        """The data's last recorded day: the latest date in any dated table."""
-        candidates = [
-            self.attendance["date"].max(),
-            self.grades["exam_date"].max(),
-            self.households["recorded_on"].max(),
-            self.dropouts["left_on"].max(),
-            self.dropouts["returned_on"].max(),
-        ]
-        return max(pd.Timestamp(c) for c in candidates if pd.notna(c))
+    def export_date(self) -> ExportDate:
+        """The export date (DESIGN.md): every record dated on or before it is valid."""
+        return export_date(self.exported_on, date_columns(self.items()))
+
+
+def date_columns(frames: Iterable[tuple[str, pd.DataFrame]]) -> Iterator[tuple[str, pd.Series]]:
+    """("table.column", dates) for every date column of the contract present in `frames`."""
+    for name, frame in frames:
+        for column in CONTRACT[name].columns:
+            if column.kind == "date" and column.name in frame.columns:
+                yield f"{name}.{column.name}", frame[column.name]
 
 
 def school_year_of(date: pd.Timestamp) -> int:

@@ -14,6 +14,12 @@ aside with their row number instead of losing them silently.
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +34,9 @@ FORMATS = (".csv", ".parquet")
 ENCODINGS = ("utf8", "gb18030")
 # Arrow reads in blocks; a large block lets it infer the header of wide Excel exports.
 _BLOCK_SIZE = 1 << 22
+# The header and the file's kind are read from its first bytes.
+_HEAD_BYTES = 1 << 16
+_BOM = b"\xef\xbb\xbf"
 # Every CSV column is read as text, dictionary-encoded while parsing: a 20M-row attendance
 # file then costs an int32 per cell instead of a string (0.6 GB instead of 1.5 GB), and the
 # parser in `features.parse` works on the distinct values anyway.
@@ -78,53 +87,125 @@ class RawTable:
 
 
 def find_table_files(data_dir: Path, table: str) -> list[Path]:
-    """The files that could hold `table`: `<table>.csv` and/or `<table>.parquet`."""
-    return [data_dir / f"{table}{ext}" for ext in FORMATS if (data_dir / f"{table}{ext}").is_file()]
+    """The paths that could hold `table`: `<table>.csv` and/or `<table>.parquet` (a folder
+    so named is returned too, so that it is reported rather than taken for a missing file)."""
+    return [data_dir / f"{table}{ext}" for ext in FORMATS if (data_dir / f"{table}{ext}").exists()]
 
 
 def read_table_file(path: Path, table: str) -> RawTable:
     """Read one table file; raise `FileProblem` when it cannot be read at all."""
+    if path.is_dir():
+        raise FileProblem("not_a_file", path, "this is a folder, not a file")
     try:
-        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+            size = handle.seek(0, 2)
+            handle.seek(max(size - 4, 0))
+            tail = handle.read(4)
     except OSError as exc:
-        raise FileProblem("unreadable_file", path, f"cannot open the file ({exc})") from exc
+        reason = exc.strerror or type(exc).__name__
+        raise FileProblem("unreadable_file", path, f"cannot open the file ({reason})") from exc
     if size == 0:
         raise FileProblem("empty_file", path, "the file is empty (0 bytes, no header)")
     if path.suffix == ".parquet":
-        return RawTable(table, path, _read_parquet(path))
-    return _read_csv(path, table)
+        return RawTable(table, path, _read_parquet(path, head, tail))
+    _sniff_text(path, head)
+    return _read_csv(path, table, head)
 
 
-def _read_parquet(path: Path) -> pa.Table:
+def clean_text(text: object, limit: int = 160) -> str:
+    """A library's message made safe to print: one line, printable characters, bounded."""
+    line = str(text).strip().splitlines()[0] if str(text).strip() else ""
+    line = "".join(ch if ch.isprintable() and ch != "\ufffd" else "?" for ch in line)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+# Files that are not CSV text, by their first bytes: what they are and what to do.
+_SIGNATURES = (
+    (b"PK\x03\x04", "is a zip archive (an .xlsx workbook or a compressed folder), not CSV text; "
+                     "save the sheet as CSV"),
+    (b"PAR1", "is a Parquet file named .csv; rename it to .parquet"),
+    (b"\xd0\xcf\x11\xe0", "is an Excel 97-2003 workbook (.xls), not CSV text; save it as CSV"),
+    (b"\x1f\x8b", "is gzip-compressed; unpack it first"),
+    (b"%PDF", "is a PDF document, not CSV text"),
+    (b"\xff\xfe", "is UTF-16 text; save it as UTF-8 CSV"),
+    (b"\xfe\xff", "is UTF-16 text; save it as UTF-8 CSV"),
+)  # fmt: skip
+
+
+def _sniff_text(path: Path, head: bytes) -> None:
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature):
+            raise FileProblem("not_csv", path, f"the file {what}")
+    if b"\x00" in head:
+        raise FileProblem("not_csv", path, "the file holds binary data (NUL bytes), not CSV text")
+    if head.strip() in (b"", _BOM, _BOM + b"\n", _BOM + b"\r\n"):
+        raise FileProblem("empty_file", path, "the file holds no header line, only blanks or a BOM")
+
+
+def _read_parquet(path: Path, head: bytes, tail: bytes) -> pa.Table:
+    if not head.startswith(b"PAR1"):
+        raise FileProblem("unreadable_file", path, "not a Parquet file (no Parquet signature)")
+    if tail != b"PAR1":
+        raise FileProblem(
+            "unreadable_file", path, "the Parquet file is cut short or damaged (no footer)"
+        )
     try:
-        data = pq.read_table(path)
+        with quiet_unraisable():
+            data = pq.read_table(path)
     except Exception as exc:  # Arrow raises several types for a damaged or foreign file.
-        raise FileProblem("unreadable_file", path, f"not a readable Parquet file ({exc})") from exc
+        raise FileProblem(
+            "unreadable_file", path, f"the Parquet file is damaged ({clean_text(exc)})"
+        ) from exc
     if not data.column_names:
         raise FileProblem("empty_file", path, "the Parquet file has no columns")
     return data
 
 
-def _read_csv(path: Path, table: str) -> RawTable:
-    errors: list[str] = []
+@contextmanager
+def quiet_unraisable() -> Iterator[list[BaseException]]:
+    """Collect exceptions that Arrow's callbacks cannot raise (printed as "Exception ignored
+    in ..." otherwise): the caller decides what they mean, the terminal stays clean."""
+    caught: list[BaseException] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda info: caught.append(info.exc_value)  # type: ignore[assignment]
+    try:
+        yield caught
+    finally:
+        sys.unraisablehook = previous
+
+
+def _read_csv(path: Path, table: str, head: bytes) -> RawTable:
     for encoding in ENCODINGS:
         try:
-            return _read_csv_as(path, table, encoding)
+            return _read_csv_as(path, table, encoding, head)
         except FileProblem:
             raise
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            # Not valid in this encoding: try the next one (UTF-8 first, then GB18030).
-            errors.append(f"{encoding}: {exc}")
+        except (pa.ArrowInvalid, UnicodeDecodeError, _NotThisEncoding) as exc:
+            if isinstance(exc, pa.ArrowInvalid) and not _is_decoding(exc):
+                raise FileProblem(
+                    "unreadable_file", path, f"cannot be read as CSV ({clean_text(exc)})"
+                ) from exc
+            continue  # not valid in this encoding: try the next (UTF-8 first, then GB18030)
     raise FileProblem(
         "unreadable_file",
         path,
-        "cannot decode the file as UTF-8 or GB18030 (" + "; ".join(errors)[:300] + ")",
+        "cannot decode the file as UTF-8 or GB18030 text; save it as UTF-8 CSV",
     )
 
 
-def _read_csv_as(path: Path, table: str, encoding: str) -> RawTable:
+class _NotThisEncoding(Exception):
+    """The reader met bytes that are not text in the encoding tried."""
+
+
+def _is_decoding(exc: pa.ArrowInvalid) -> bool:
+    text = str(exc).lower()
+    return "utf8" in text or "utf-8" in text or "decode" in text or "encod" in text
+
+
+def _read_csv_as(path: Path, table: str, encoding: str, head: bytes) -> RawTable:
     read_options = pacsv.ReadOptions(encoding=encoding, block_size=_BLOCK_SIZE)
-    names = _header(path, read_options)
+    names = _header(path, head, encoding)
     malformed: list[MalformedRow] = []
 
     def skip(row: pacsv.InvalidRow) -> str:
@@ -133,50 +214,43 @@ def _read_csv_as(path: Path, table: str, encoding: str) -> RawTable:
         )
         return "skip"
 
-    data = pacsv.read_csv(
-        path,
-        read_options=read_options,
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: TEXT for name in names},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
+    def read(options: pacsv.ReadOptions) -> pa.Table:
+        with quiet_unraisable() as caught:
+            data = pacsv.read_csv(
+                path,
+                read_options=options,
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: TEXT for name in names},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        if caught:  # a malformed line that is not text in this encoding
+            raise _NotThisEncoding(str(caught[0]))
+        return data
+
+    data = read(read_options)
     if malformed and any(m.row is None for m in malformed):
         # The threaded reader does not know line numbers; read once more in order for them.
         malformed.clear()
-        data = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                encoding=encoding, block_size=_BLOCK_SIZE, use_threads=False
-            ),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: TEXT for name in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        data = read(pacsv.ReadOptions(encoding=encoding, block_size=_BLOCK_SIZE, use_threads=False))
     return RawTable(table, path, data, encoding=encoding, malformed=malformed)
 
 
-def _header(path: Path, read_options: pacsv.ReadOptions) -> list[str]:
-    """The column names, read from the first block only."""
+def _header(path: Path, head: bytes, encoding: str) -> list[str]:
+    """The column names, from the file's first bytes (UnicodeDecodeError when not this encoding).
+
+    Parsed here rather than by an Arrow streaming reader: that reader reports a line it cannot
+    decode through a callback whose errors are printed to the terminal, raw bytes and all.
+    """
+    codec = "utf-8-sig" if encoding == "utf8" else encoding
+    decoder = codecs.getincrementaldecoder(codec)()
+    text = decoder.decode(head, final=len(head) < _HEAD_BYTES)
     try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=read_options,
-            parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=lambda _row: "skip"
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        if "Empty CSV file" in str(exc):
-            raise FileProblem("empty_file", path, "the file is empty (no header line)") from exc
-        raise
-    names = list(reader.schema.names)
-    reader.close()
-    if not names or all(not n.strip() for n in names):
+        first = next(csv.reader(io.StringIO(text, newline="")), None)
+    except csv.Error as exc:
+        raise FileProblem("not_csv", path, "the first line is not a CSV header") from exc
+    if not first or all(not name.strip() for name in first):
         raise FileProblem("empty_file", path, "the header line is blank")
-    return names
+    return first

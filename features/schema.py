@@ -28,8 +28,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from features.contract import TEXT_DTYPE, Column, Table
+from features.export import EARLIEST_DATE
 
-EARLIEST_DATE = pd.Timestamp("1990-01-01")
+__all__ = ["EARLIEST_DATE", "build_schema", "describe", "output_schema"]
 # Referenced tables come first so that the ids they keep are known when checking others.
 ORDER = ("schools", "households", "students", "enrollments", "attendance", "grades", "dropouts")
 REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
@@ -61,7 +62,7 @@ RULES: dict[str, str] = {
     "bad_code": "code not in the allowed list",
     "out_of_range": "number outside the allowed range",
     "date_before_1990": "date before 1990-01-01",
-    "date_after_last_day": "date after the data's last day",
+    "date_after_export": "date after the export date",
     "unknown_reference": "id not found in the referenced table",
     "duplicate_key": "repeats the key of an earlier row (the first is kept)",
     "returned_before_left": "returned_on is not after left_on",
@@ -69,6 +70,13 @@ RULES: dict[str, str] = {
 }
 # Rules that are reported but do not set rows aside.
 WARNINGS = frozenset({"implausible_age"})
+# Rules about one cell. On a column the row can live without (nullable: a returned_on, a
+# distance) the cell is blanked and the row kept; on a key or required column the row is
+# set aside. A returned_on after the export date is blanked: the child counts as still out.
+CELL_RULES = frozenset(
+    {"unparseable", "bad_code", "out_of_range", "date_before_1990", "date_after_export",
+     "returned_before_left"}
+)  # fmt: skip
 AGE_RANGE = (3, 25)
 
 
@@ -76,7 +84,7 @@ AGE_RANGE = (3, 25)
 class Context:
     """What the checks of one table need to know from outside it."""
 
-    last_day: pd.Timestamp
+    export_date: pd.Timestamp
     known_ids: dict[str, pd.Index | None] = field(default_factory=dict)
     """Ids each referenced table kept, by "table.column"; None skips the check."""
     unparseable: dict[str, np.ndarray] = field(default_factory=dict)
@@ -93,8 +101,8 @@ def describe(rule: str, table: Table, column: str | None, context: Context) -> s
         return "not one of " + "/".join(col.codes or ())
     if rule == "out_of_range" and col is not None:
         return f"outside {col.min:g}..{col.max:g}"
-    if rule == "date_after_last_day":
-        return f"after the data's last day {context.last_day:%Y-%m-%d}"
+    if rule == "date_after_export":
+        return f"after the export date {context.export_date:%Y-%m-%d}"
     if rule == "unknown_reference":
         target = REFERENCES.get((table.name, column or ""))
         if target is None:
@@ -144,7 +152,7 @@ def _column_checks(table: Table, col: Column, context: Context) -> list[pa.Check
         checks.append(_check("out_of_range", col.name, _within(col.min, col.max)))
     if col.kind == "date":
         checks.append(_check("date_before_1990", col.name, _not_below(EARLIEST_DATE)))
-        checks.append(_check("date_after_last_day", col.name, _not_above(context.last_day)))
+        checks.append(_check("date_after_export", col.name, _not_above(context.export_date)))
     target = REFERENCES.get((table.name, col.name))
     known = context.known_ids.get(".".join(target)) if target else None
     if known is not None:

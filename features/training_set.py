@@ -1,9 +1,9 @@
 """Training sets: indicators at several snapshot dates stacked, each row labelled with whether
 the student left school within the horizon after its snapshot.
 
-A snapshot whose label window [T, T + horizon) reaches past the data's last recorded day is
-dropped and said so: a student who leaves after the data ends would otherwise be counted as
-staying (DESIGN.md, "As-of correctness").
+A snapshot whose label window [T, T + horizon) reaches past the export date is dropped and
+said so: a student who leaves after the export would otherwise be counted as staying
+(DESIGN.md, "As-of correctness").
 """
 
 from __future__ import annotations
@@ -63,15 +63,15 @@ def snapshot_dates(
 
 def uncovered_reason(tables: Tables, as_of: pd.Timestamp, horizon_days: int) -> str | None:
     """Why a snapshot cannot be labelled, or None when its whole label window is in the data."""
-    first, last = data_range(tables)
-    last_day = last - pd.Timedelta(days=1)
+    first, _ = data_range(tables)
+    export = tables.export_date().date
     if as_of < first:
         return f"before the data's first school year ({first:%Y-%m-%d})"
-    end = as_of + pd.Timedelta(days=horizon_days)
-    if end > last:
+    last_labelled = as_of + pd.Timedelta(days=horizon_days - 1)
+    if last_labelled > export:
         return (
-            f"label window {as_of:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d} "
-            f"runs past the data's last day {last_day:%Y-%m-%d}"
+            f"label window {as_of:%Y-%m-%d} to {last_labelled:%Y-%m-%d} "
+            f"runs past the export date {export:%Y-%m-%d}"
         )
     return None
 

@@ -8,28 +8,28 @@ check sees only the ids the referenced table kept: a student set aside for a bad
 code takes its enrollments and attendance with it, each row with its own reason.
 
 Design decisions:
+- The export date (`features.export`) comes first: export.json, else the latest date in
+  any table. Every record dated on or before it is valid.
+- Set aside the smallest unit. A doubtful cell the row can live without (a nullable
+  column: a returned_on after the export date, an impossible distance) is blanked and
+  the row kept; a row is set aside only when its key or a required value is unusable
+  (`schema.CELL_RULES`). Both decisions go to the quarantine (`features.quarantine`),
+  one line per set-aside row and per blanked cell.
 - Every row-level rule is a named pandera `Check`; the validator reads each
   check's full boolean output rather than pandera's failure-case list (see
   `features.schema` for why: speed on 20M rows, and exact masks for setting rows
   aside). Cross-table rules (references) are pandera checks over the kept ids.
 - What cannot be set aside is fatal: a missing or ambiguous file, a missing
-  column, an unreadable file, an empty file, and schools/students/enrollments
-  with no usable rows. Everything else is a `Problem` that removes rows.
-- Set-aside rows go to ONE quarantine CSV per run,
-  `quarantine_dir/<folder name>-<UTC timestamp>.csv` (UTF-8 with BOM so Excel
-  shows Chinese text), columns: table, file, row, column, rule, reason, values
-  (the raw row as JSON). A row that broke several rules is written once, with
-  the first rule it broke; the report counts it under every rule it broke.
+  column, an unreadable file, an empty file, a bad export.json, and
+  schools/students/enrollments with no usable rows.
 - Nothing here lets an exception escape for bad data: anything unexpected while
   reading or checking a table becomes a fatal `Problem` naming the file.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -37,16 +37,21 @@ import pandas as pd
 import pandera.errors as pa_errors
 import pandera.pandas as pa
 import pyarrow as pa_arrow
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table as RichTable
 
-from features.contract import CONTRACT, ID_DTYPE, TABLE_NAMES, Table, Tables
+from features.contract import CONTRACT, ID_DTYPE, TABLE_NAMES, Table, Tables, date_columns
 from features.errors import DataError
-from features.io import FileProblem, RawTable, find_table_files, read_table_file
+from features.export import EXPORT_FILE, ExportDate, export_date, read_export_file
+from features.io import FileProblem, RawTable, clean_text, find_table_files, read_table_file
 from features.parse import ColumnError, ParsedTable, parse_table
+from features.quarantine import (
+    BLANKED,
+    SET_ASIDE,
+    decision_lines,
+    malformed_lines,
+    write_quarantine,
+)
 from features.schema import (
-    EARLIEST_DATE,
+    CELL_RULES,
     ORDER,
     REFERENCES,
     WARNINGS,
@@ -58,7 +63,6 @@ from features.schema import (
 
 EXAMPLES = 5
 REQUIRED_ROWS = ("schools", "students", "enrollments")
-QUARANTINE_COLUMNS = ["table", "file", "row", "column", "rule", "reason", "values"]
 
 
 @dataclass
@@ -76,6 +80,14 @@ class Problem:
     message: str = ""
     set_aside: bool = False
     """True when the rows counted here were removed (and are in the quarantine)."""
+    blanked: bool = False
+    """True when the cells counted here were emptied, their rows kept (and in the quarantine)."""
+
+    @property
+    def decision(self) -> str:
+        if self.fatal:
+            return "fatal"
+        return SET_ASIDE if self.set_aside else BLANKED if self.blanked else "warning"
 
 
 @dataclass
@@ -86,10 +98,23 @@ class ValidationReport:
     tables: Tables | None
     problems: list[Problem]
     set_aside: int
+    """Rows left out (one quarantine line each)."""
     quarantine_path: Path | None
     rows_in: dict[str, int] = field(default_factory=dict)
     rows_kept: dict[str, int] = field(default_factory=dict)
-    last_day: pd.Timestamp | None = None
+    rows_blanked: dict[str, int] = field(default_factory=dict)
+    """Rows kept with at least one blanked cell, per table."""
+    cells_blanked: int = 0
+    export: ExportDate | None = None
+
+    @property
+    def export_date(self) -> pd.Timestamp | None:
+        return None if self.export is None else self.export.date
+
+    @property
+    def blanked(self) -> int:
+        """Rows kept with at least one blanked cell."""
+        return sum(self.rows_blanked.values())
 
     @property
     def usable(self) -> bool:
@@ -102,12 +127,15 @@ class ValidationReport:
 
 @dataclass
 class _Checked:
-    """One table after its checks: the kept rows and the set-aside ones for the quarantine."""
+    """One table after its checks: the kept rows and the decisions for the quarantine."""
 
     kept: pd.DataFrame
     problems: list[Problem]
-    quarantine: pd.DataFrame | None
+    quarantine: list[pd.DataFrame]
     rows_in: int
+    set_aside: int
+    rows_blanked: int
+    cells_blanked: int
 
 
 def validate_folder(
@@ -121,6 +149,14 @@ def validate_folder(
         raise DataError(f"{data_dir}: no such data folder")
     say = progress or (lambda _message: None)
     problems: list[Problem] = []
+    try:
+        declared = read_export_file(data_dir)
+    except DataError as exc:
+        declared = None
+        problems.append(
+            Problem("export", data_dir / EXPORT_FILE, "bad_export_file", None, 0, [], True,
+                    str(exc).split(": ", 1)[-1])
+        )  # fmt: skip
     raws: dict[str, RawTable] = {}
     parsed: dict[str, ParsedTable] = {}
     for name in TABLE_NAMES:
@@ -133,7 +169,8 @@ def validate_folder(
         if result is not None:
             parsed[name] = result
 
-    context = Context(last_day=_last_day(parsed))
+    export = export_date(declared, date_columns((n, p.frame) for n, p in parsed.items()))
+    context = Context(export_date=export.date)
     checked: dict[str, _Checked] = {}
     for name in ORDER:
         if name not in parsed:
@@ -144,7 +181,8 @@ def validate_folder(
         try:
             result = _check(raws[name], parsed[name], context)
         except Exception as exc:  # a bug or a case nobody foresaw: still no traceback
-            problems.append(_fatal(raws[name], "check_failed", None, f"checking failed: {exc}"))
+            message = f"checking failed: {clean_text(exc)}"
+            problems.append(_fatal(raws[name], "check_failed", None, message))
             continue
         checked[name] = result
         for target, column in set(REFERENCES.values()):
@@ -156,24 +194,24 @@ def validate_folder(
         raws[name].data = raws[name].data.schema.empty_table()
         del parsed[name]
 
-    quarantine = [c.quarantine for c in checked.values() if c.quarantine is not None]
-    set_aside = sum(len(q) for q in quarantine)
-    quarantine_path = (
-        _write_quarantine(data_dir, quarantine_dir, quarantine) if quarantine else None
-    )
+    quarantine = [part for c in checked.values() for part in c.quarantine]
     report = ValidationReport(
         data_dir=data_dir,
         tables=None,
         problems=problems,
-        set_aside=set_aside,
-        quarantine_path=quarantine_path,
+        set_aside=sum(c.set_aside for c in checked.values()),
+        quarantine_path=write_quarantine(data_dir, quarantine_dir, quarantine)
+        if quarantine
+        else None,
         rows_in={n: c.rows_in for n, c in checked.items()},
         rows_kept={n: len(c.kept) for n, c in checked.items()},
-        last_day=context.last_day,
+        rows_blanked={n: c.rows_blanked for n, c in checked.items()},
+        cells_blanked=sum(c.cells_blanked for c in checked.values()),
+        export=export,
     )
     if report.usable:
         say("typing tables")
-        report.tables = _to_tables(checked, raws, problems)
+        report.tables = _to_tables(checked, raws, problems, export.date)
     return report
 
 
@@ -210,9 +248,8 @@ def _read(data_dir: Path, name: str, problems: list[Problem]) -> RawTable | None
         problems.append(Problem(name, files[0], exc.rule, None, 0, [], True, exc.message))
         return None
     except Exception as exc:  # anything else the readers raise is still "cannot read"
-        problems.append(
-            Problem(name, files[0], "unreadable_file", None, 0, [], True, f"cannot read: {exc}")
-        )
+        message = f"cannot read: {clean_text(exc)}"
+        problems.append(Problem(name, files[0], "unreadable_file", None, 0, [], True, message))
         return None
     header = raw.data.column_names
     table = CONTRACT[name]
@@ -235,46 +272,12 @@ def _parse(raw: RawTable, problems: list[Problem]) -> ParsedTable | None:
     except ColumnError as exc:
         problems.append(_fatal(raw, "unreadable_column", exc.column, str(exc)))
     except Exception as exc:
-        problems.append(_fatal(raw, "unreadable_file", None, f"cannot read: {exc}"))
+        problems.append(_fatal(raw, "unreadable_file", None, f"cannot read: {clean_text(exc)}"))
     return None
 
 
 def _fatal(raw: RawTable, rule: str, column: str | None, message: str) -> Problem:
     return Problem(raw.name, raw.path, rule, column, 0, [], True, message)
-
-
-def _last_day(parsed: dict[str, ParsedTable]) -> pd.Timestamp:
-    """The latest attendance day (or the latest date anywhere), never later than today."""
-    today = pd.Timestamp.today().normalize()
-
-    low, high = EARLIEST_DATE.to_datetime64(), today.to_datetime64()
-
-    def latest(columns: list[pd.Series]) -> pd.Timestamp | None:
-        best = None
-        for dates in columns:
-            stamps = dates.to_numpy(dtype="datetime64[ns]")
-            known = stamps[~np.isnat(stamps)] if dates.hasnans else stamps
-            if not len(known):
-                continue
-            top = known.max()
-            if top > high or known.min() < low:  # rare: only then pay for a filtered copy
-                plausible = known[(known >= low) & (known <= high)]
-                top = plausible.max() if len(plausible) else None
-            if top is not None and (best is None or top > best):
-                best = top
-        return None if best is None else pd.Timestamp(best)
-
-    if "attendance" in parsed:
-        found = latest([parsed["attendance"].frame["date"]])
-        if found is not None:
-            return found
-    every = [
-        p.frame[c.name]
-        for name, p in parsed.items()
-        for c in CONTRACT[name].columns
-        if c.kind == "date"
-    ]
-    return latest(every) or today
 
 
 def _kept_ids(checked: _Checked | None, column: str) -> pd.Index | None:
@@ -313,29 +316,76 @@ def _check(raw: RawTable, parsed: ParsedTable, context: Context) -> _Checked:
             else:
                 # A dtype mismatch or a check that raised: a loader bug, never bad data.
                 column = getattr(error.schema, "name", None)
-                message = str(error).splitlines()[0][:300]
+                message = clean_text(str(error), 300)
                 rule = "wrong_type" if "dtype" in str(check) else "check_failed"
                 problems.append(_fatal(raw, rule, column, message))
 
     rows = raw.row_numbers
+    decisions = [_decision(table, rule, column) for rule, column, _ in failures]
     first_rule = np.full(len(frame), -1, dtype=np.int64)
     for i in reversed(range(len(failures))):
-        if failures[i][0] not in WARNINGS:
+        if decisions[i] == SET_ASIDE:
             first_rule[failures[i][2]] = i
-    for rule, column, mask in failures:
+    set_aside = first_rule >= 0
+    # Per blanked column, the first rule that blanked each cell of a kept row (-1: none).
+    blanked: dict[str, np.ndarray] = {}
+    for i, (_rule, column, mask) in enumerate(failures):
+        if decisions[i] == BLANKED and column is not None:
+            at = blanked.setdefault(column, np.full(len(frame), -1, dtype=np.int64))
+            at[mask & ~set_aside & (at < 0)] = i
+    for column, at in blanked.items():
+        frame[column] = frame[column].where(at < 0)
+
+    for (rule, column, mask), decision in zip(failures, decisions, strict=True):
         count = int(mask.sum())
         if count:
             problems.append(
                 Problem(table.name, raw.path, rule, column, count,
                         _examples(raw, table, rule, column, mask, rows), False,
-                        describe(rule, table, column, context), set_aside=rule not in WARNINGS)
+                        describe(rule, table, column, context),
+                        set_aside=decision == SET_ASIDE, blanked=decision == BLANKED)
             )  # fmt: skip
     if raw.malformed:
         problems.append(_malformed_problem(raw))
-    set_aside = first_rule >= 0
-    quarantine = _quarantine_rows(raw, table, context, failures, first_rule, rows)
+
+    def lines(which: np.ndarray, decision: str) -> list[pd.DataFrame]:
+        out = []
+        for i in np.unique(which[which >= 0]):
+            rule, column, _ = failures[i]
+            reason = f"{column}: {describe(rule, table, column, context)}"
+            if decision == BLANKED:
+                reason += " (blanked, row kept)"
+            positions = np.flatnonzero(which == i)
+            out.append(decision_lines(raw, positions, rows, column, rule, decision, reason))
+        return out
+
+    quarantine = lines(first_rule, SET_ASIDE)
+    for at in blanked.values():
+        quarantine += lines(at, BLANKED)
+    if raw.malformed:
+        quarantine.append(malformed_lines(raw))
+    any_blank = np.zeros(len(frame), dtype=bool)
+    for at in blanked.values():
+        any_blank |= at >= 0
     kept = frame.loc[~set_aside] if set_aside.any() else frame
-    return _Checked(kept, problems, quarantine, len(frame) + len(raw.malformed))
+    return _Checked(
+        kept=kept,
+        problems=problems,
+        quarantine=quarantine,
+        rows_in=len(frame) + len(raw.malformed),
+        set_aside=int(set_aside.sum()) + len(raw.malformed),
+        rows_blanked=int(any_blank.sum()),
+        cells_blanked=int(sum((at >= 0).sum() for at in blanked.values())),
+    )
+
+
+def _decision(table: Table, rule: str, column: str | None) -> str:
+    """What a broken rule does: warn, blank the cell, or set the row aside."""
+    if rule in WARNINGS:
+        return "warning"
+    if rule in CELL_RULES and column in table.column_names and table.column(column).nullable:
+        return BLANKED
+    return SET_ASIDE
 
 
 def _examples(
@@ -396,106 +446,14 @@ def _emptiness(raw: RawTable, checked: _Checked) -> list[Problem]:
     return [Problem(name, raw.path, rule, None, 0, [], fatal, message)]
 
 
-# --- quarantine ----------------------------------------------------------------------------
-
-
-def _quarantine_rows(
-    raw: RawTable,
-    table: Table,
-    context: Context,
-    failures: list[tuple[str, str | None, np.ndarray]],
-    first_rule: np.ndarray,
-    rows: np.ndarray,
-) -> pd.DataFrame | None:
-    positions = np.flatnonzero(first_rule >= 0)
-    parts = []
-    if len(positions):
-        chosen = first_rule[positions]
-        rules = np.array([f[0] for f in failures], dtype=object)[chosen]
-        columns = np.array([f[1] for f in failures], dtype=object)[chosen]
-        reasons = np.array(
-            [f"{f[1]}: {describe(f[0], table, f[1], context)}" for f in failures], dtype=object
-        )[chosen]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "table": table.name,
-                    "file": str(raw.path),
-                    "row": rows[positions],
-                    "column": columns,
-                    "rule": rules,
-                    "reason": reasons,
-                    "values": _json_rows(raw.data.take(pa_arrow.array(positions))),
-                }
-            )
-        )
-    if raw.malformed:
-        parts.append(
-            pd.DataFrame(
-                {
-                    "table": table.name,
-                    "file": str(raw.path),
-                    "row": [m.row for m in raw.malformed],
-                    "column": None,
-                    "rule": "malformed_row",
-                    "reason": [
-                        f"{m.actual} fields where the header has {m.expected}"
-                        for m in raw.malformed
-                    ],
-                    "values": [
-                        json.dumps({"line": m.text}, ensure_ascii=False) for m in raw.malformed
-                    ],
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True) if parts else None
-
-
-def _json_rows(data: pa_arrow.Table) -> list[str]:
-    """Each row as JSON of its values as written (extra columns included)."""
-    frame = data.to_pandas(types_mapper=None)
-    frame.columns = [str(c) for c in frame.columns]
-    if frame.columns.has_duplicates:
-        # JSON keys must differ: the second "x" becomes "x#2", the third "x#3".
-        seen: dict[str, int] = {}
-        names = []
-        for c in frame.columns:
-            seen[c] = seen.get(c, 0) + 1
-            names.append(c if seen[c] == 1 else f"{c}#{seen[c]}")
-        frame.columns = names
-    text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
-    # pandas escapes every "/" as "\/"; undo it so dates read 2023/9/1 (still valid JSON).
-    lines = text.rstrip("\n").replace("\\/", "/").split("\n") if text else []
-    if len(lines) == len(frame):
-        return lines
-    # Should not happen (JSON escapes newlines); the slow per-row way never loses a row.
-    return [json.dumps(r, ensure_ascii=False, default=str) for r in data.to_pylist()]
-
-
-def _write_quarantine(
-    data_dir: Path, quarantine_dir: Path | None, parts: list[pd.DataFrame]
-) -> Path | None:
-    if quarantine_dir is None:
-        return None
-    quarantine_dir = Path(quarantine_dir)
-    quarantine_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    stem = f"{data_dir.resolve().name or 'data'}-{stamp}"
-    path = quarantine_dir / f"{stem}.csv"
-    n = 1
-    while path.exists():
-        n += 1
-        path = quarantine_dir / f"{stem}-{n}.csv"
-    frame = pd.concat(parts, ignore_index=True)[QUARANTINE_COLUMNS]
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
-    return path
-
-
 # --- typed tables --------------------------------------------------------------------------
 
 
 def _to_tables(
-    checked: dict[str, _Checked], raws: dict[str, RawTable], problems: list[Problem]
+    checked: dict[str, _Checked],
+    raws: dict[str, RawTable],
+    problems: list[Problem],
+    exported_on: pd.Timestamp,
 ) -> Tables | None:
     frames = {}
     for name in TABLE_NAMES:
@@ -505,10 +463,11 @@ def _to_tables(
             frame = to_contract(checked.pop(name).kept, table)
             output_schema(table).validate(frame)
         except Exception as exc:  # a loader bug, reported rather than raised
-            problems.append(_fatal(raws[name], "check_failed", None, f"typing failed: {exc}"))
+            message = f"typing failed: {clean_text(exc)}"
+            problems.append(_fatal(raws[name], "check_failed", None, message))
             return None
         frames[name] = frame
-    return Tables(**frames)
+    return Tables(**frames, exported_on=exported_on)
 
 
 def to_contract(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -532,51 +491,3 @@ def _categorical_to_string(s: pd.Series) -> pd.arrays.ArrowStringArray:
     indices = pa_arrow.array(codes, mask=codes < 0)
     values = categories.take(indices)
     return pd.array(values, dtype=ID_DTYPE)
-
-
-# --- report --------------------------------------------------------------------------------
-
-
-def print_report(report: ValidationReport, console: Console) -> None:
-    """A readable summary: counts per rule, first examples with file, row and column."""
-    total_in = sum(report.rows_in.values())
-    total_kept = sum(report.rows_kept.values())
-    console.print(
-        f"Checked [bold]{escape(str(report.data_dir))}[/]: {total_in:,} rows read from "
-        f"{len(report.rows_in)} of 7 tables, {total_kept:,} kept"
-        + (f"; data's last day {report.last_day:%Y-%m-%d}" if report.last_day is not None else ""),
-        highlight=False,
-    )
-    if report.clean:
-        console.print("[green]No problems found.[/]")
-        return
-    grid = RichTable(title="Problems", show_lines=True)
-    for header in ("table", "rule", "column", "rows", "", "first examples (file:row  value)"):
-        grid.add_column(header, overflow="fold")
-    for p in report.problems:
-        name = p.file.name if p.file else p.table
-        examples = "\n".join(f"{name}:{row}  {text}" for row, text in p.examples)
-        detail = p.message + ("\n" + examples if examples else "")
-        grid.add_row(
-            escape(p.table),
-            escape(p.rule),
-            escape(p.column or ""),
-            f"{p.count:,}" if p.count else "",
-            "[red]fatal[/]" if p.fatal else "[yellow]set aside[/]" if p.set_aside else "warning",
-            escape(f"{name}: {detail}"),
-        )
-    console.print(grid)
-    if report.set_aside:
-        where = (
-            f"written to {escape(str(report.quarantine_path))}"
-            if report.quarantine_path
-            else "not written (no quarantine folder given)"
-        )
-        console.print(
-            f"[yellow]warning:[/] {report.set_aside:,} rows were set aside and left out; "
-            f"they are {where}.",
-            highlight=False,
-        )
-    if not report.usable:
-        fatal = sum(p.fatal for p in report.problems)
-        console.print(f"[red]{fatal} fatal problem(s): the data cannot be used as it is.[/]")

@@ -11,24 +11,31 @@ from dropout_risk.console import console, err_console, fail, progress
 from dropout_risk.settings import get_settings
 
 
-def load_validated(data_dir: Path):  # -> features.contract.Tables
-    """Validate a data folder, print the summary, and return its tables or stop with exit 1.
-
-    Every command that reads a data folder starts here.
-    """
+def run_validation(data_dir: Path):  # -> features.validate.ValidationReport
+    """Validate a data folder with a spinner on stderr; stop with exit 1 if it is not a folder."""
     from features.errors import DataError
-    from features.validate import print_report, validate_folder
+    from features.validate import validate_folder
 
     settings = get_settings()
     try:
         with err_console.status(f"Validating {data_dir}") as status:
-            report = validate_folder(
+            return validate_folder(
                 data_dir,
                 quarantine_dir=settings.quarantine_dir,
                 progress=lambda step: status.update(f"Validating {data_dir}: {step}"),
             )
     except DataError as exc:
         fail(str(exc))
+
+
+def load_validated(data_dir: Path):  # -> features.contract.Tables
+    """Validate a data folder, print the summary, and return its tables or stop with exit 1.
+
+    Every command that reads a data folder starts here.
+    """
+    from features.report import print_report
+
+    report = run_validation(data_dir)
     print_report(report, err_console)
     if not report.usable:
         fail(f"{data_dir} cannot be used; fix the problems above and run again.")
@@ -74,11 +81,23 @@ def generate(
 
 def validate(
     data_dir: Annotated[Path, typer.Argument(help="Folder holding the seven tables.")],
+    fmt: Annotated[
+        Literal["text", "json"],
+        typer.Option("--format", help="text for people (on stderr), json for machines (stdout)."),
+    ] = "text",
 ) -> None:
     """Check a data folder against the contract; exit 1 if it cannot be used."""
+    if fmt == "json":
+        import json
+
+        from features.report import report_dict
+
+        report = run_validation(data_dir)
+        typer.echo(json.dumps(report_dict(report), ensure_ascii=False, indent=2))
+        raise typer.Exit(0 if report.usable else 1)
     tables = load_validated(data_dir)
     rows = sum(len(frame) for _, frame in tables.items())
-    console.print(f"[green]{data_dir}[/] is usable: {rows:,} rows in 7 tables.")
+    console.print(f"[green]{data_dir}[/] is usable: {rows:,} rows in {len(tables.items())} tables.")
 
 
 def features(

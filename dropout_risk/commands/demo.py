@@ -35,8 +35,8 @@ def demo(
     tables = load_validated(data_dir)
     console.rule("3/5 Train, evaluate and promote")
     train(data_dir, promote=True)
-    console.rule("4/5 Score everyone in school on the data's last day")
-    as_of = tables.last_day() + dt.timedelta(days=1)
+    console.rule("4/5 Score everyone in school on the day after the export date")
+    as_of = tables.export_date().last_snapshot
     score(data_dir, as_of=as_of.to_pydatetime())
     console.rule("5/5 People who may look")
     townships = sorted(tables.schools["township"].unique())[:2]

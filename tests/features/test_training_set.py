@@ -64,7 +64,7 @@ def test_uncovered_snapshots_are_dropped_and_said_so(county) -> None:
         pd.Timestamp("2023-09-01"): 7,  # nobody gone yet: h came back in January
     }
     assert [d for d, _ in result.dropped] == [pd.Timestamp("2024-03-01")]
-    assert "runs past the data's last day 2024-07-10" in result.dropped[0][1]
+    assert "runs past the export date 2024-07-10" in result.dropped[0][1]
     assert any("2024-03-01" in str(w.message) for w in caught)
     # A horizon that ends exactly on the last day is covered.
     last = pd.Timestamp("2024-07-10")

@@ -168,7 +168,7 @@ CASES = [
          rows=set_cell("grades", 2, "score", "120")),
     Case("grade-out-of-range", "enrollments", "out_of_range", "grade", row=3,
          rows=set_cell("enrollments", 1, "grade", "10")),
-    Case("future-date", "grades", "date_after_last_day", "exam_date", row=2,
+    Case("future-date", "grades", "date_after_export", "exam_date", row=2,
          rows=set_cell("grades", 0, "exam_date", "2099-01-10")),
     Case("absurd-date", "households", "date_before_1990", "recorded_on", row=2,
          rows=set_cell("households", 0, "recorded_on", "1900-01-01")),
@@ -376,10 +376,13 @@ def test_quarantine_holds_every_set_aside_row_and_counts_add_up(tmp_path: Path, 
         "file",
         "row",
         "column",
+        "value",
         "rule",
+        "decision",
         "reason",
         "values",
     ]
+    assert set(quarantine["decision"]) == {"set aside"}
     found = {
         (t, int(r), rule) for t, r, rule in quarantine[["table", "row", "rule"]].itertuples(False)
     }
@@ -407,6 +410,7 @@ def test_quarantine_holds_every_set_aside_row_and_counts_add_up(tmp_path: Path, 
     score = quarantine[(quarantine["table"] == "grades") & (quarantine["row"] == "3")].iloc[0]
     assert json.loads(score["values"])["score"] == "ninety"
     assert score["column"] == "score" and score["reason"].startswith("score: not a number")
+    assert score["value"] == "ninety"
     assert str(folder / "grades.csv") == score["file"]
     # The typed tables hold none of the set-aside rows.
     assert "S999" not in set(report.tables.attendance["student_id"])
@@ -436,5 +440,6 @@ def test_generated_parquet_county_is_clean(tmp_path: Path, home: Path) -> None:
     generate_county(folder, students=150, years=1, seed=3, fmt="parquet")
     report = validate_folder(folder, quarantine_dir=home / "quarantine")
     assert report.clean, [(p.table, p.rule, p.column, p.examples) for p in report.problems]
-    assert report.last_day == report.tables.attendance["date"].max()
+    assert report.export_date == report.tables.export_date().date
+    assert report.export_date >= report.tables.attendance["date"].max()
     assert run_cli(folder)[0] == 0
