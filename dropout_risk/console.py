@@ -19,8 +19,9 @@ from rich.progress import (
 
 T = TypeVar("T")
 
-console = Console()
-err_console = Console(stderr=True)
+# Soft wrap: a long message stays one line in a pipe or a CI log (the terminal wraps it).
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

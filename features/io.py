@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,9 +88,10 @@ class RawTable:
 
 
 def find_table_files(data_dir: Path, table: str) -> list[Path]:
-    """The paths that could hold `table`: `<table>.csv` and/or `<table>.parquet` (a folder
-    so named is returned too, so that it is reported rather than taken for a missing file)."""
-    return [data_dir / f"{table}{ext}" for ext in FORMATS if (data_dir / f"{table}{ext}").exists()]
+    """The paths that could hold `table`: `<table>.csv` and/or `<table>.parquet` (a folder or
+    a broken link so named is returned too: reported as such, not as a missing file)."""
+    found = [data_dir / f"{table}{ext}" for ext in FORMATS]
+    return [path for path in found if os.path.lexists(path)]  # a broken link is reported too
 
 
 def read_table_file(path: Path, table: str) -> RawTable:

@@ -289,6 +289,23 @@ def test_utf8_bom_loads(tmp_path: Path, home: Path) -> None:
     assert run_cli(folder)[0] == 0
 
 
+def test_mixed_line_endings_and_a_trailing_empty_column_load_like_the_clean_county(
+    tmp_path: Path,
+) -> None:
+    clean = load_tables(write_county(tmp_path / "clean"))
+    folder = write_county(tmp_path / "county")
+    for i, path in enumerate(sorted(folder.glob("*.csv"))):
+        lines = path.read_bytes().splitlines()
+        if i % 2:  # Excel's trailing separator: one more, empty, column on every line
+            lines = [line + b"," for line in lines]
+        ends = [b"\r\n", b"\n", b"\r"]
+        path.write_bytes(b"".join(line + ends[(i + j) % 3] for j, line in enumerate(lines)))
+    report = validate_folder(folder)
+    assert report.clean, [(p.table, p.rule, p.message) for p in report.problems]
+    for name, frame in clean.items():
+        pd.testing.assert_frame_equal(getattr(report.tables, name), frame, check_exact=True)
+
+
 def test_ids_keep_leading_zeros(tmp_path: Path) -> None:
     tables = load_tables(write_county(tmp_path / "county"))
     assert "007" in set(tables.students["student_id"])
