@@ -53,6 +53,21 @@ def generate(
     start_year: Annotated[
         int, typer.Option(min=1990, max=2090, help="First school year (September YEAR).")
     ] = 2022,
+    calendar: Annotated[
+        Literal["standard", "varied"],
+        typer.Option(
+            help="standard: one winter break for all schools; varied: schools keep "
+            "three different winter breaks, and returns are recorded on the day, "
+            "holidays included."
+        ),
+    ] = "standard",
+    export_date: Annotated[
+        str | None,
+        typer.Option(
+            help="Export the county on this day (YYYY-MM-DD): nothing dated after it, and "
+            "an export.json. A day in the winter break gives a spring term that starts after it."
+        ),
+    ] = None,
 ) -> None:
     """Write a realistic synthetic county in the input data contract."""
     from features.errors import UserError
@@ -73,6 +88,8 @@ def generate(
                 fmt=fmt,
                 start_year=start_year,
                 progress=step,
+                calendar=calendar,
+                export_date=export_date,
             )
         except UserError as exc:
             fail(str(exc))

@@ -3,6 +3,11 @@
 A school year `Y` runs from 1 September of `Y` to mid-July of `Y+1`. School days are
 weekdays minus the public holidays and breaks that every county observes. Dates are
 kept as numpy `datetime64[D]` so the whole year is one vector the generator can index.
+
+The winter break (Spring Festival) is where schools differ: `WINTER_BREAKS` holds the
+breaks a county's schools may keep. The standard county gives every school the first;
+`--calendar varied` spreads the three over its schools, and the year is then simulated on
+the days any school is open, each school's attendance kept on its own school days only.
 """
 
 from __future__ import annotations
@@ -15,11 +20,18 @@ import numpy as np
 _AUTUMN_HOLIDAYS = ((10, 1, 7),)  # National Day golden week
 _SPRING_HOLIDAYS = (
     (1, 1, 1),  # New Year's Day
-    (1, 20, 31),  # winter break (Spring Festival) ...
-    (2, 1, 19),  # ... until school resumes around 20 February
     (4, 4, 5),  # Qingming
     (5, 1, 5),  # Labour Day week
 )
+# Winter breaks as (first day off, last day off), (month, day) in January-February: the
+# standard one (school resumes around 20 February), a long one ending in late February,
+# and a short one.
+WINTER_BREAKS: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (
+    ((1, 20), (2, 19)),
+    ((1, 16), (2, 26)),
+    ((1, 23), (2, 16)),
+)
+CALENDARS = ("standard", "varied")
 _LAST_DAY = (7, 12)  # summer break from mid-July to the end of August
 
 
@@ -79,13 +91,25 @@ class SchoolCalendar:
         return w / w.mean()
 
 
-def school_calendar(school_year: int) -> SchoolCalendar:
-    """Build the calendar of school year `school_year` (September to July)."""
+def winter_break(school_year: int, variant: int) -> tuple[np.datetime64, np.datetime64]:
+    """First and last day off of a winter break of `WINTER_BREAKS` in school year `school_year`."""
+    (m0, d0), (m1, d1) = WINTER_BREAKS[variant]
+    return _date(school_year + 1, m0, d0), _date(school_year + 1, m1, d1)
+
+
+def school_calendar(school_year: int, variants: tuple[int, ...] = (0,)) -> SchoolCalendar:
+    """Build the calendar of school year `school_year` (September to July): the days on which
+    a school keeping any of the winter breaks `variants` is open."""
     y, y1 = school_year, school_year + 1
     all_days = np.arange(_date(y, 9, 1), _date(y1, *_LAST_DAY) + 1, dtype="datetime64[D]")
     # 1970-01-01 was a Thursday; shift so Monday is 0.
     weekday = (all_days.astype(np.int64) + 3) % 7
     off = _in_ranges(all_days, y, _AUTUMN_HOLIDAYS) | _in_ranges(all_days, y1, _SPRING_HOLIDAYS)
+    closed = np.ones(all_days.shape, dtype=bool)
+    for variant in variants:
+        first, last = winter_break(y, variant)
+        closed &= (all_days >= first) & (all_days <= last)
+    off |= closed
     keep = (weekday < 5) & ~off
     days = all_days[keep]
     weekday = weekday[keep]

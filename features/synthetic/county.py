@@ -11,11 +11,12 @@ import pyarrow as pa
 from features.contract import DISABILITIES, DROPOUT_REASONS, GUARDIANS, TABLE_NAMES
 from features.errors import UserError
 
-from .calendar import school_calendar
+from .calendar import CALENDARS, school_calendar
 from .enrollments import initial_population
 from .geography import COUNTY, LEVEL_NAMES, County, build_county
 from .grades import SUBJECTS
 from .households import Households, build_households
+from .plan import CalendarPlan, plan_for, write_export_file
 from .students import Students, build_students, children_per_household
 from .summary import GenerationSummary
 from .writer import Format, StreamWriter, write_table
@@ -49,11 +50,16 @@ def generate_county(
     fmt: Format = "csv",
     start_year: int = 2022,
     progress: Progress | None = None,
+    calendar: str = "standard",
+    export_date: str | None = None,
 ) -> GenerationSummary:
     """Write a synthetic county of `students` children over `years` school years to `out_dir`.
 
     `students` counts every child in the data: those in grades 1-9 in `start_year` and
     those who start grade 1 later. The same arguments give byte-identical files.
+    `calendar="varied"` gives the county's schools different winter breaks; `export_date`
+    (YYYY-MM-DD) cuts every record after it and writes `export.json`, as a county exporting
+    on that day would (a date in the winter break: the spring term starts after it).
     """
     if students < 1:
         raise UserError(f"--students must be at least 1, got {students}")
@@ -65,6 +71,10 @@ def generate_county(
         raise UserError(f"--format must be csv or parquet, got {fmt!r}")
     if not 1990 <= start_year <= 2090:
         raise UserError(f"--start-year must be between 1990 and 2090, got {start_year}")
+    if calendar not in CALENDARS:
+        raise UserError(f"--calendar must be one of {', '.join(CALENDARS)}, got {calendar!r}")
+    data_end = school_calendar(start_year + years - 1).last_day
+    cut = _export_date(export_date, start_year, data_end)
     report = progress or (lambda stage, fraction: None)
     out_dir = Path(out_dir)
     other = "parquet" if fmt == "csv" else "csv"
@@ -72,6 +82,7 @@ def generate_county(
         out_dir.mkdir(parents=True, exist_ok=True)
         for name in TABLE_NAMES:  # a stale table of the other format would be read instead
             (out_dir / f"{name}.{other}").unlink(missing_ok=True)
+        (out_dir / "export.json").unlink(missing_ok=True)
     except OSError as exc:
         raise UserError(f"cannot write the county to {out_dir}: {exc.strerror or exc}") from exc
 
@@ -86,7 +97,9 @@ def generate_county(
     st = build_students(rng(4), hh, household, entry)
     pop = initial_population(rng(5), hh, st, start_year)
     records = Records()
-    data_end = school_calendar(start_year + years - 1).last_day
+    plan = plan_for(calendar, county.n_schools, cut)
+    if cut is not None:
+        data_end = min(data_end, cut)  # a return after the export is not in it
 
     with StreamWriter(out_dir, "attendance", fmt) as attendance_out:
         for k in range(years):
@@ -107,10 +120,16 @@ def generate_county(
                 attendance_out,
                 data_end,
                 step,
+                plan,
             )
     report("Writing tables", 0.93)
-    rows = _write_tables(out_dir, fmt, county, hh, st, records)
+    rows = _write_tables(out_dir, fmt, county, hh, st, records, plan)
     rows["attendance"] = attendance_out.rows
+    if cut is not None:
+        try:
+            write_export_file(out_dir, cut)
+        except OSError as exc:
+            raise UserError(f"cannot write export.json to {out_dir}: {exc.strerror}") from exc
     report("Done", 1.0)
 
     levels = {name: int((county.school_level == i).sum()) for i, name in enumerate(LEVEL_NAMES)}
@@ -129,13 +148,50 @@ def generate_county(
         dropouts=records.left,
         returned=returned,
         graduates=records.graduates,
+        calendar=calendar,
+        export_date=None if cut is None else str(cut),
     )
 
 
+def _export_date(
+    value: str | None, start_year: int, data_end: np.datetime64
+) -> np.datetime64 | None:
+    if value is None:
+        return None
+    try:
+        date = np.datetime64(str(value).strip(), "D")
+    except ValueError as exc:
+        raise UserError(f"--export-date must be a date YYYY-MM-DD, got {value!r}") from exc
+    first = np.datetime64(f"{start_year}-09-01", "D")
+    if not first <= date <= data_end:
+        raise UserError(f"--export-date must be between {first} and {data_end}, got {date}")
+    return date
+
+
+def _school_year(day: np.datetime64) -> int:
+    year, month = (int(p) for p in str(np.datetime64(day, "D")).split("-")[:2])
+    return year if month >= 9 else year - 1
+
+
 def _write_tables(
-    out_dir: Path, fmt: Format, county: County, hh: Households, st: Students, records: Records
+    out_dir: Path,
+    fmt: Format,
+    county: County,
+    hh: Households,
+    st: Students,
+    records: Records,
+    plan: CalendarPlan,
 ) -> dict[str, int]:
-    """Write every table but attendance (already streamed); returns rows per table."""
+    """Write every table but attendance (already streamed); returns rows per table.
+
+    With an export date, records dated after it are left out and a return after it is
+    left empty: the export does not know it yet.
+    """
+    cut = plan.export_date
+
+    def upto(dates: np.ndarray) -> np.ndarray:
+        return np.ones(len(dates), dtype=bool) if cut is None else dates <= cut
+
     rows: dict[str, int] = {}
     town = county.school_township
     rows["schools"] = write_table(
@@ -176,6 +232,7 @@ def _write_tables(
     }
     guardian = np.concatenate([r[2].guardian()[r[0]] for r in hh.records])
     order = np.lexsort((dates, idx))
+    order = order[upto(dates[order])]
     rows["households"] = write_table(
         out_dir,
         "households",
@@ -192,32 +249,37 @@ def _write_tables(
     )
 
     e = records.enrollments
-    km = _concat(e, "km")
+    year = _concat(e, "year").astype(np.int16)
+    # School year Y starts in September of Y: none that starts after the export.
+    on = np.ones(len(year), bool) if cut is None else year <= _school_year(cut)
+    km = _concat(e, "km")[on]
     rows["enrollments"] = write_table(
         out_dir,
         "enrollments",
         {
-            "student_id": pa.array(st.student_id[_concat(e, "student").astype(np.int64)]),
-            "school_year": pa.array(_concat(e, "year").astype(np.int16)),
-            "school_id": pa.array(np.array(county.school_id)[_concat(e, "school").astype(int)]),
-            "grade": pa.array(_concat(e, "grade").astype(np.int16)),
-            "boarding": pa.array(_concat(e, "boarding").astype(bool)),
+            "student_id": pa.array(st.student_id[_concat(e, "student").astype(np.int64)][on]),
+            "school_year": pa.array(year[on]),
+            "school_id": pa.array(np.array(county.school_id)[_concat(e, "school").astype(int)][on]),
+            "grade": pa.array(_concat(e, "grade").astype(np.int16)[on]),
+            "boarding": pa.array(_concat(e, "boarding").astype(bool)[on]),
             "distance_km": pa.array(km, mask=np.isnan(km)),
         },
         fmt,
     )
 
     g = records.grades
+    exam_date = _concat(g, "exam_date").astype("datetime64[D]")
+    sat = upto(exam_date)
     rows["grades"] = write_table(
         out_dir,
         "grades",
         {
-            "student_id": pa.array(st.student_id[_concat(g, "student").astype(np.int64)]),
-            "school_year": pa.array(_concat(g, "year").astype(np.int16)),
-            "term": pa.array(_concat(g, "term").astype(np.int16)),
-            "subject": _codes(SUBJECTS, _concat(g, "subject")),
-            "score": pa.array(_concat(g, "score").astype(float)),
-            "exam_date": pa.array(_concat(g, "exam_date").astype("datetime64[D]")),
+            "student_id": pa.array(st.student_id[_concat(g, "student").astype(np.int64)][sat]),
+            "school_year": pa.array(_concat(g, "year").astype(np.int16)[sat]),
+            "term": pa.array(_concat(g, "term").astype(np.int16)[sat]),
+            "subject": _codes(SUBJECTS, _concat(g, "subject")[sat]),
+            "score": pa.array(_concat(g, "score").astype(float)[sat]),
+            "exam_date": pa.array(exam_date[sat]),
         },
         fmt,
     )
@@ -228,14 +290,19 @@ def _write_tables(
     )
     for numbers, dates_back in records.late_returns:
         returned_on[numbers] = dates_back
+    returned_on = returned_on.astype("datetime64[D]")
+    left_on = _concat(d, "left_on").astype("datetime64[D]")
+    known = upto(left_on)
+    if cut is not None:
+        returned_on[returned_on > cut] = np.datetime64("NaT")
     rows["dropouts"] = write_table(
         out_dir,
         "dropouts",
         {
-            "student_id": pa.array(st.student_id[_concat(d, "student").astype(np.int64)]),
-            "left_on": pa.array(_concat(d, "left_on").astype("datetime64[D]")),
-            "reason": _codes(DROPOUT_REASONS, _concat(d, "reason")),
-            "returned_on": pa.array(returned_on.astype("datetime64[D]")),
+            "student_id": pa.array(st.student_id[_concat(d, "student").astype(np.int64)][known]),
+            "left_on": pa.array(left_on[known]),
+            "reason": _codes(DROPOUT_REASONS, _concat(d, "reason")[known]),
+            "returned_on": pa.array(returned_on[known]),
         },
         fmt,
     )

@@ -24,6 +24,8 @@ class GenerationSummary:
     dropouts: dict[int, dict[str, int]] = field(default_factory=dict)  # year -> band -> n
     returned: int = 0
     graduates: int = 0
+    calendar: str = "standard"
+    export_date: str | None = None
 
     @property
     def schools(self) -> int:
@@ -44,7 +46,8 @@ class GenerationSummary:
         lines = [
             f"Synthetic county {self.county} (seed {self.seed}) written to {self.out_dir} "
             f"as {self.fmt.upper()}",
-            f"  {self.townships} townships, {self.schools} schools ({levels})",
+            f"  {self.townships} townships, {self.schools} schools ({levels})"
+            + ("" if self.calendar == "standard" else f"; {self.calendar} winter breaks"),
             f"  {self.students:,} students; {self.graduates:,} graduated from grade 9, "
             f"{self.returned:,} dropouts came back",
             "  rows: " + ", ".join(f"{name} {n:,}" for name, n in list(self.rows.items())[:4]),
@@ -58,4 +61,6 @@ class GenerationSummary:
                 f"({self.dropout_rate(year, 'primary'):.2%}) | {j:>5,} of "
                 f"{self.enrolled[year]['junior']:>7,} ({self.dropout_rate(year, 'junior'):.2%})"
             )
+        if self.export_date is not None:
+            lines.append(f"  exported on {self.export_date} (export.json): nothing after it")
         return "\n".join(lines)

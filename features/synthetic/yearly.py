@@ -10,13 +10,14 @@ import pyarrow as pa
 
 from features.contract import ATTENDANCE_STATUSES
 
-from .calendar import SchoolCalendar, school_calendar
+from .calendar import SchoolCalendar
 from .days import AttendanceInputs, LeavingInputs, attendance, leaving_days
 from .dropouts import RiskInputs, draw_reasons, draw_returns, household_log_risk, static_log_risk
 from .enrollments import IN_SCHOOL, OUT, Population, admit_new_cohort, boards, promote
 from .geography import County
 from .grades import exam_scores, term_level
 from .households import Households, step_households
+from .plan import CalendarPlan
 from .students import Students
 from .writer import StreamWriter, coded
 
@@ -69,9 +70,17 @@ def simulate_year(
     attendance_out: StreamWriter,
     data_end: np.datetime64,
     report: Callable[[float], None],
+    plan: CalendarPlan | None = None,
 ) -> None:
-    """Run school year `year`: enrol, leave and return, attend, sit exams, move up."""
-    cal = school_calendar(year)
+    """Run school year `year`: enrol, leave and return, attend, sit exams, move up.
+
+    With a varied `plan`, the year runs on the days any school is open and each child's
+    attendance is kept on the school days of their own school; returns are recorded on the
+    day the child came back, which may fall in a holiday, rather than the next school day.
+    """
+    plan = plan or CalendarPlan()
+    cal = plan.calendar(year)
+    closed = plan.closed(year, cal.days) if plan.varied else None
     d = cal.n_days
     admit_new_cohort(pop, hh, st, year)
 
@@ -79,7 +88,8 @@ def simulate_year(
     back = (pop.status == OUT) & (pop.pending_return <= cal.last_day)
     start = np.zeros(st.n, dtype=np.int64)
     start[back] = cal.index_on_or_after(pop.pending_return[back])
-    records.late_returns.append((pop.open_record[back], cal.days[start[back]]))
+    came_back = pop.pending_return[back] if plan.varied else cal.days[start[back]]
+    records.late_returns.append((pop.open_record[back], came_back))
     pop.status[back] = IN_SCHOOL
     pop.returned_before[back] = True
     pop.repeats[back] += 1  # they return to the grade they left
@@ -181,7 +191,9 @@ def simulate_year(
             this_year = returns_on <= cal.last_day
             back_day[leavers[this_year]] = cal.index_on_or_after(returns_on[this_year])
             returned_on = np.full(len(leavers), np.datetime64("NaT"), dtype="datetime64[D]")
-            returned_on[this_year] = cal.days[back_day[leavers[this_year]]]
+            returned_on[this_year] = (
+                returns_on[this_year] if plan.varied else cal.days[back_day[leavers[this_year]]]
+            )
             numbers = records.add_dropouts(
                 {
                     "student": a[leavers],
@@ -212,11 +224,18 @@ def simulate_year(
                 back_day=back_day[s],
             ),
         )
+        child, day, status = chunk.child, chunk.day, chunk.status
+        if closed is not None:  # each school's own winter break
+            open_day = ~closed[plan.school_variant[pop.school[a[s]]][child], day]
+            child, day, status = child[open_day], day[open_day], status[open_day]
+        if plan.export_date is not None:
+            exported = cal.days[day] <= plan.export_date
+            child, day, status = child[exported], day[exported], status[exported]
         attendance_out.write(
             {
-                "student_id": coded(st.student_id[a[s]], chunk.child),
-                "date": pa.array(cal.days[chunk.day]),
-                "status": coded(list(ATTENDANCE_STATUSES), chunk.status),
+                "student_id": coded(st.student_id[a[s]], child),
+                "date": pa.array(cal.days[day]),
+                "status": coded(list(ATTENDANCE_STATUSES), status),
             }
         )
         days_in[s], days_absent[s] = chunk.days_in, chunk.days_absent
