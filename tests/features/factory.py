@@ -7,6 +7,7 @@ columns have exactly the contract's dtypes; tables not given are empty.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -39,6 +40,14 @@ def tables(**rows: Sequence[Sequence[Any] | dict[str, Any]]) -> Tables:
     return Tables(**{name: frame(name, rows.get(name, ())) for name in CONTRACT})
 
 
+def write_csv_folder(tables_: Tables, folder: Path) -> Path:
+    """Write typed tables as the seven CSV files of a data folder, dates as YYYY-MM-DD."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in tables_.items():
+        data.to_csv(folder / f"{name}.csv", index=False, date_format="%Y-%m-%d")
+    return folder
+
+
 def school_days(start: str, end: str) -> list[pd.Timestamp]:
     """Weekdays in [start, end]."""
     return list(pd.bdate_range(start, end, inclusive="both"))
@@ -54,10 +63,19 @@ def attendance_rows(
 
 
 def random_county(
-    seed: int = 0, students: int = 60, schools: int = 3, first_year: int = 2022, years: int = 2
+    seed: int = 0,
+    students: int = 60,
+    schools: int = 3,
+    first_year: int = 2022,
+    years: int = 2,
+    breaks: Sequence[tuple[str, str]] | None = None,
 ) -> Tables:
     """A small random county: a few schools, households with siblings, a few school years of
-    attendance on weekdays, two terms of exams a year, household updates and dropouts."""
+    attendance on weekdays, two terms of exams a year, household updates and dropouts.
+
+    `breaks` gives each school its own winter break ("MM-DD" first and last day off, in the
+    January and February of each school year); without it every school is off 1-19 February.
+    """
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -88,9 +106,18 @@ def random_county(
     for y in range(first_year, first_year + years):
         days = pd.bdate_range(f"{y}-09-01", f"{y + 1}-07-10")
         days = days[~((days.month == 2) & (days.day < 20))]  # a winter break
+        own = None
+        if breaks is not None:
+            every = pd.bdate_range(f"{y}-09-01", f"{y + 1}-07-10")
+            own = {
+                s: every[(every < f"{y + 1}-{first}") | (every > f"{y + 1}-{last}")]
+                for s, (first, last) in zip(school_ids, breaks, strict=True)
+            }
         for i, sid in enumerate(ids):
             grade = min(9, int(start_grade[i]) + (y - first_year))
             school = school_ids[(home_school[i] + (rng.random() < 0.1)) % schools]
+            if own is not None:
+                days = own[school]
             dist = None if rng.random() < 0.1 else round(float(rng.gamma(2.0, 2.0)), 1)
             enrollment_rows.append((sid, y, school, grade, bool(rng.random() < 0.3), dist))
             p_absent = float(rng.beta(1, 12))
