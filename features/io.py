@@ -237,7 +237,27 @@ def _read_csv_as(path: Path, table: str, encoding: str, head: bytes) -> RawTable
         # The threaded reader does not know line numbers; read once more in order for them.
         malformed.clear()
         data = read(pacsv.ReadOptions(encoding=encoding, block_size=_BLOCK_SIZE, use_threads=False))
+    if malformed and data.num_rows == 0 and _trailing_separator(malformed):
+        # Some exporters end every data line, but not the header, with a separator: one more,
+        # empty, column. Read again with that column (named "", ignored as an extra column).
+        malformed.clear()
+        data = read(
+            pacsv.ReadOptions(
+                encoding=encoding,
+                block_size=_BLOCK_SIZE,
+                column_names=[*names, ""],
+                skip_rows=1,
+                use_threads=False,
+            )
+        )
     return RawTable(table, path, data, encoding=encoding, malformed=malformed)
+
+
+def _trailing_separator(malformed: list[MalformedRow]) -> bool:
+    """Every bad line has exactly one field too many, and that field is empty."""
+    return all(
+        m.actual == m.expected + 1 and m.text.rstrip("\r\n").endswith(",") for m in malformed
+    )
 
 
 def _header(path: Path, head: bytes, encoding: str) -> list[str]:

@@ -89,6 +89,12 @@ def _trailing_empty_column(folder: Path) -> Path:
     return _replace("students.csv", b"".join(line + b",\r\n" for line in lines))(folder)
 
 
+def _trailing_separator_on_rows_only(folder: Path) -> Path:
+    lines = (folder / "grades.csv").read_bytes().splitlines()
+    fixed = lines[0] + b"\n" + b"".join(line + b",\n" for line in lines[1:])
+    return _replace("grades.csv", fixed)(folder)
+
+
 CASES = {
     # id: (edit, exit code, words the message must hold)
     "random-bytes": (_random_text_bytes, 1, "cannot decode"),
@@ -102,6 +108,7 @@ CASES = {
     "only-a-bom": (_replace("students.csv", b"\xef\xbb\xbf"), 1, "only blanks or a BOM"),
     "mixed-line-endings": (_mixed_endings, 0, "No problems found"),
     "trailing-empty-column": (_trailing_empty_column, 0, "No problems found"),
+    "trailing-separator-on-rows-only": (_trailing_separator_on_rows_only, 0, "No problems found"),
 }
 
 

@@ -300,6 +300,10 @@ def test_mixed_line_endings_and_a_trailing_empty_column_load_like_the_clean_coun
             lines = [line + b"," for line in lines]
         ends = [b"\r\n", b"\n", b"\r"]
         path.write_bytes(b"".join(line + ends[(i + j) % 3] for j, line in enumerate(lines)))
+    # grades (given a trailing separator above): keep it on the data lines, not the header.
+    grades = (folder / "grades.csv").read_bytes().splitlines()
+    assert all(line.endswith(b",") for line in grades)
+    (folder / "grades.csv").write_bytes(b"\n".join([grades[0][:-1], *grades[1:]]))
     report = validate_folder(folder)
     assert report.clean, [(p.table, p.rule, p.message) for p in report.problems]
     for name, frame in clean.items():
