@@ -62,5 +62,8 @@ class GenerationSummary:
                 f"{self.enrolled[year]['junior']:>7,} ({self.dropout_rate(year, 'junior'):.2%})"
             )
         if self.export_date is not None:
-            lines.append(f"  exported on {self.export_date} (export.json): nothing after it")
+            lines.append(
+                f"  exported on {self.export_date} (export.json): the files hold no record "
+                "after it; the counts above are of the whole simulated years"
+            )
         return "\n".join(lines)
