@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 
 from dropout_risk.settings import Settings, get_settings
 from features.errors import UserError
+from serving.deps import AMBIGUOUS
 from serving.lifecycle import ModelLifecycle, ServedModel
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.routes import ROUTERS
-from serving.store import ScoreStore
+from serving.store import AmbiguousStudent, ScoreStore
 from serving.web.routes import mount_page
 
 DESCRIPTION = """Dropout early-warning service. Case workers read the ranked list and each
@@ -72,6 +73,10 @@ def create_app(
     @app.exception_handler(UserError)
     async def _user_error(_request: Request, exc: UserError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(AmbiguousStudent)
+    async def _ambiguous(_request: Request, _exc: AmbiguousStudent) -> JSONResponse:
+        return JSONResponse({"detail": AMBIGUOUS}, status_code=409)
 
     for router in ROUTERS:
         app.include_router(router)

@@ -26,31 +26,35 @@ class ScopeError(UserError):
 
 @dataclass(frozen=True)
 class Scope:
-    """The jurisdiction a user may see: everything, or one county, township or school."""
+    """The jurisdiction a user may see: everything, or one county, township or school.
+
+    Township names (城关镇) and school ids (0101) repeat across counties, so a township or
+    school scope names its county: `township:COUNTY/TOWNSHIP`, `school:COUNTY/SCHOOL_ID`.
+    `users add` pins a bare name to its one county; a stored scope without its county
+    (left by an old version that could not pin it) matches nobody.
+    """
 
     kind: ScopeKind
     value: str | None = None
     county: str | None = None
-    """For a township: its county. Township names repeat across counties (城关镇 is in
-    most of them), so a township scope is pinned to one county whenever it can be."""
 
     @classmethod
     def parse(cls, text: str) -> Scope:
-        """Read `all`, `county:X`, `township:X`, `township:COUNTY/X` or `school:X`."""
+        """Read `all`, `county:X`, `township:[COUNTY/]X` or `school:[COUNTY/]ID`."""
         text = text.strip()
         if text == "all":
             return cls("all")
         kind, sep, value = text.partition(":")
         value = value.strip()
         county = None
-        if kind == "township" and "/" in value:
+        if kind in ("township", "school") and "/" in value:
             county, _, value = (part.strip() for part in value.partition("/"))
             if not county:
                 value = ""
         if not sep or kind not in ("county", "township", "school") or not value:
             raise ScopeError(
-                f"scope {text!r} is not one of all, county:NAME, township:NAME, "
-                "township:COUNTY/NAME, school:ID"
+                f"scope {text!r} is not one of all, county:NAME, township:COUNTY/NAME, "
+                "school:COUNTY/ID (or township:NAME, school:ID when the name is in one county)"
             )
         return cls(kind, value, county)  # type: ignore[arg-type]
 
@@ -60,6 +64,17 @@ class Scope:
         return {"all": None, "county": "county", "township": "township", "school": "school_id"}[
             self.kind
         ]
+
+    @property
+    def pinned(self) -> bool:
+        """Whether the scope names one place unambiguously (a township or school with its
+        county; `all` and `county:X` always do)."""
+        return self.kind in ("all", "county") or self.county is not None
+
+    @property
+    def home_county(self) -> str | None:
+        """The one county this scope lies in (None for `all`)."""
+        return self.value if self.kind == "county" else self.county
 
     def __str__(self) -> str:
         if self.kind == "all":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from serving.auth import Principal
@@ -19,6 +19,17 @@ _bearer = HTTPBearer(
 )
 UNAUTHORIZED = "missing or invalid bearer token"
 NOT_FOUND = "student not found"
+AMBIGUOUS = "students of several counties in your scope have this id: add ?county=COUNTY"
+
+StudentId = Annotated[str, Path(min_length=1, max_length=64, description="The student's id.")]
+County = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=200,
+        description="The student's county: needed only when the id is in several counties.",
+    ),
+]
 
 
 async def get_store(request: Request) -> ScoreStore:

@@ -37,18 +37,21 @@ class Batch(Base):
 
 
 class Score(Base):
-    """One student's score in one batch; readers only see rows of the latest published batch."""
+    """One student's score in one batch; readers only see rows of the latest published batch.
+
+    A student is (county, student_id): ids are unique within one county's data only.
+    """
 
     __tablename__ = "scores"
 
     batch_id: Mapped[int] = mapped_column(
         ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True
     )
+    county: Mapped[str] = mapped_column(String(200), primary_key=True)
     student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     school_id: Mapped[str] = mapped_column(String(64))
     township: Mapped[str] = mapped_column(String(200))
-    county: Mapped[str] = mapped_column(String(200))
     grade: Mapped[int] = mapped_column(SmallInteger)
     risk: Mapped[float] = mapped_column(Float)
     tier: Mapped[str] = mapped_column(String(16))
@@ -61,6 +64,7 @@ class Score(Base):
         Index("ix_scores_batch_county", "batch_id", "county", "risk"),
         Index("ix_scores_batch_township", "batch_id", "township", "risk"),
         Index("ix_scores_batch_school", "batch_id", "school_id", "risk"),
+        Index("ix_scores_batch_student", "batch_id", "student_id"),
     )
 
 
@@ -75,21 +79,26 @@ class User(Base):
     scope: Mapped[str] = mapped_column(String(256))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When `users remove` revoked the token (the row stays for the audit log)."""
 
 
 class Visit(Base):
-    """A home visit to a student, recorded by a case worker."""
+    """A home visit to a student (county, student_id), recorded by a case worker."""
 
     __tablename__ = "visits"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    student_id: Mapped[str] = mapped_column(String(64), index=True)
+    county: Mapped[str] = mapped_column(String(200))
+    student_id: Mapped[str] = mapped_column(String(64))
     visited_on: Mapped[dt.date] = mapped_column(Date)
     visitor: Mapped[str] = mapped_column(String(200))
     outcome: Mapped[str] = mapped_column(String(32))
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_visits_county_student", "county", "student_id"),)
 
 
 class AuditEntry(Base):
@@ -100,6 +109,8 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    county: Mapped[str | None] = mapped_column(String(200))
+    """The student's county; None for a `not_found` id the caller gave without one."""
     student_id: Mapped[str] = mapped_column(String(64), index=True)
     endpoint: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(16))

@@ -76,6 +76,7 @@ class VisitIn(BaseModel):
 
 class VisitOut(VisitIn):
     id: int
+    county: str
     student_id: str
     recorded_at: dt.datetime
 
@@ -133,7 +134,9 @@ class TrendPoint(BaseModel):
 class Capacity(BaseModel):
     """Home visits the latest batch plans for: the high tier is the model spec's capacity."""
 
-    batch: int = Field(description="Students in the high tier of the whole batch.")
+    batch: int = Field(
+        description="Students in the high tier in your county (the whole batch for scope all)."
+    )
     scope: int = Field(description="Of those, the ones in your scope: your share of the visits.")
 
 

@@ -39,7 +39,8 @@ def demo(
     as_of = tables.export_date().last_snapshot
     score(data_dir, as_of=as_of.to_pydatetime())
     console.rule("5/5 People who may look")
-    townships = sorted(tables.schools["township"].unique())[:2]
+    places = tables.schools[["county", "township"]].drop_duplicates()
+    townships = sorted(f"{c}/{t}" for c, t in places.itertuples(index=False))[:2]
     if len(townships) < 2:
         fail("the demo county has fewer than two townships; use more --students")
     people = [

@@ -131,31 +131,76 @@ def users_add(
     scope: Annotated[
         str,
         typer.Option(
-            help="What they may see: county:X, township:X (or township:COUNTY/X), school:ID or all."
+            help="What they may see: county:X, township:COUNTY/X, school:COUNTY/ID or all "
+            "(township:X and school:ID when X is in one county only)."
         ),
     ],
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Data folder whose schools table names the places (default: the latest batch)."
+        ),
+    ] = None,
 ) -> None:
-    """Create a user and print their token once; only its hash is kept."""
+    """Create a user and print their token once; only its hash is kept.
+
+    The scope's place is checked against the data folder's schools (--data) or the latest
+    batch, and stored with its county; an unknown or ambiguous name is refused.
+    """
     from features.errors import UserError
     from serving.auth import Scope, parse_role
+    from serving.store import places_from_data
 
     try:
         parsed_role = parse_role(role)
         parsed_scope = Scope.parse(scope)
+        places = places_from_data(data) if data is not None else None
     except UserError as exc:
         fail(str(exc))
     store = _open_store()
     try:
-        token = store.add_user(name, parsed_role, parsed_scope)
+        token = store.add_user(name, parsed_role, parsed_scope, places)
+        stored = next(u.scope for u in store.users() if u.name == name)
     except UserError as exc:
         fail(str(exc))
     finally:
         store.close()
     err_console.print(
-        f"Created {parsed_role} {name!r} with scope {parsed_scope}. "
+        f"Created {parsed_role} {name!r} with scope {stored}. "
         "The token is shown only now; keep it safe:"
     )
     print(token)
+
+
+def users_remove(
+    name: Annotated[str, typer.Argument(help="The user to remove.")],
+) -> None:
+    """Revoke a user's token: refused from the next request on; their audit rows stay."""
+    from features.errors import UserError
+
+    store = _open_store()
+    try:
+        store.remove_user(name)
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    err_console.print(f"Removed {name!r}: their token is refused from the next request on.")
+
+
+def users_list() -> None:
+    """Every user: name, role, scope, created, removed (never a token)."""
+    store = _open_store()
+    try:
+        users = store.users()
+    finally:
+        store.close()
+    if not users:
+        err_console.print("No users yet: `dropout-risk users add NAME --role ... --scope ...`.")
+        return
+    for u in users:
+        removed = f"removed {u.revoked_at:%Y-%m-%d %H:%M}" if u.revoked_at else "active"
+        print(f"{u.name}\t{u.role}\t{u.scope}\tcreated {u.created_at:%Y-%m-%d}\t{removed}")
 
 
 def register(app: typer.Typer) -> None:
@@ -163,4 +208,6 @@ def register(app: typer.Typer) -> None:
     app.command()(score)
     app.command()(serve)
     users_app.command("add")(users_add)
+    users_app.command("remove")(users_remove)
+    users_app.command("list")(users_list)
     app.add_typer(users_app, name="users")

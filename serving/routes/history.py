@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from serving.deps import NOT_FOUND, CurrentUser, Endpoint, Store
+from serving.deps import NOT_FOUND, County, CurrentUser, Endpoint, Store, StudentId
 from serving.schemas import Problem, TrendPoint
 
 router = APIRouter(prefix="/v1/students/{student_id}/history", tags=["students"])
@@ -16,10 +16,10 @@ router = APIRouter(prefix="/v1/students/{student_id}/history", tags=["students"]
     responses={404: {"model": Problem, "description": "Missing, or outside your scope."}},
 )
 def student_history(
-    student_id: str, who: CurrentUser, store: Store, endpoint: Endpoint
+    student_id: StudentId, who: CurrentUser, store: Store, endpoint: Endpoint, county: County = None
 ) -> list[TrendPoint]:
     """The student's risk and tier in each stored batch, oldest first (in scope now)."""
-    points = store.history(who, student_id, endpoint)
+    points = store.history(who, student_id, endpoint, county)
     if points is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     return [

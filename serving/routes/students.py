@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from serving.deps import NOT_FOUND, AppMetrics, CurrentUser, Endpoint, Store
+from serving.deps import NOT_FOUND, AppMetrics, County, CurrentUser, Endpoint, Store, StudentId
 from serving.schemas import Problem, StudentScore
 from serving.store import ScoreRow
 
@@ -36,10 +36,15 @@ def to_schema(row: ScoreRow) -> StudentScore:
     responses={404: {"model": Problem, "description": "Missing, or outside your scope."}},
 )
 def get_student(
-    student_id: str, who: CurrentUser, store: Store, metrics: AppMetrics, endpoint: Endpoint
+    student_id: StudentId,
+    who: CurrentUser,
+    store: Store,
+    metrics: AppMetrics,
+    endpoint: Endpoint,
+    county: County = None,
 ) -> StudentScore:
     """Latest score: risk, tier, ranks, top factors in plain words, as-of date, model version."""
-    row = store.student(who, student_id, endpoint)
+    row = store.student(who, student_id, endpoint, county)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     metrics.scores_served.labels("student").inc()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from serving.deps import NOT_FOUND, CurrentUser, Endpoint, Store
+from serving.deps import NOT_FOUND, County, CurrentUser, Endpoint, Store, StudentId
 from serving.schemas import Problem, VisitIn, VisitOut
 from serving.store import VisitRow
 
@@ -21,16 +21,22 @@ def _out(v: VisitRow) -> VisitOut:
         outcome=v.outcome,  # type: ignore[arg-type]
         notes=v.notes,
         recorded_at=v.recorded_at,
+        county=v.county,
     )
 
 
 @router.post("", response_model=VisitOut, status_code=status.HTTP_201_CREATED, responses=_404)
 def record_visit(
-    student_id: str, visit: VisitIn, who: CurrentUser, store: Store, endpoint: Endpoint
+    student_id: StudentId,
+    visit: VisitIn,
+    who: CurrentUser,
+    store: Store,
+    endpoint: Endpoint,
+    county: County = None,
 ) -> VisitOut:
     """Record a home visit: date, visitor, outcome and notes."""
     row = store.add_visit(
-        who, student_id, visit.date, visit.visitor, visit.outcome, visit.notes, endpoint
+        who, student_id, visit.date, visit.visitor, visit.outcome, visit.notes, endpoint, county
     )
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
@@ -39,10 +45,10 @@ def record_visit(
 
 @router.get("", response_model=list[VisitOut], responses=_404)
 def list_visits(
-    student_id: str, who: CurrentUser, store: Store, endpoint: Endpoint
+    student_id: StudentId, who: CurrentUser, store: Store, endpoint: Endpoint, county: County = None
 ) -> list[VisitOut]:
     """The student's recorded visits, oldest first."""
-    rows = store.visits(who, student_id, endpoint)
+    rows = store.visits(who, student_id, endpoint, county)
     if rows is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     return [_out(v) for v in rows]

@@ -24,13 +24,15 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def live_server(home: Path, **env_extra: str) -> Iterator[str]:
-    """Run the real server against `home` (SQLite store, MLflow under it); yield its URL.
+    """Run the real server against `home` (SQLite store unless DROPOUT_RISK_DB is given, MLflow
+    under it); yield its URL.
 
     The server's output goes to `home/server.log`, which a failed start prints.
     """
     port = free_port()
     env = {**os.environ, "DROPOUT_RISK_HOME": str(home), **env_extra}
-    env.pop("DROPOUT_RISK_DB", None)
+    if "DROPOUT_RISK_DB" not in env_extra:  # the store under `home` unless one is given
+        env.pop("DROPOUT_RISK_DB", None)
     env.pop("MLFLOW_TRACKING_URI", None)
     log = home / "server.log"
     with log.open("wb") as sink:

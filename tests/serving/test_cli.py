@@ -18,15 +18,27 @@ from serving.store import ScoreStore
 runner = CliRunner()
 
 
-def test_users_add_prints_the_token_once_and_stores_its_hash(dropout_risk_home: Path) -> None:
+def _schools(folder: Path, rows: list[tuple[str, str, str]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["school_id,name,county,township,level,rural,boarding"]
+    lines += [f"{s},学校{s},{c},{t},primary,true,false" for s, c, t in rows]
+    (folder / "schools.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_users_add_prints_the_token_once_and_stores_its_hash(
+    dropout_risk_home: Path, tmp_path: Path
+) -> None:
+    data = _schools(tmp_path / "data", [("0101", "青山县", "城关镇"), ("0102", "青山县", "东镇")])
     args = ["users", "add", "周老师", "--role", "caseworker", "--scope", "township:城关镇"]
-    result = runner.invoke(app, args)
+    result = runner.invoke(app, [*args, "--data", str(data)])
     assert result.exit_code == 0, result.output
+    assert "township:青山县/城关镇" in result.output
     token = result.stdout.strip().splitlines()[-1]
     assert token.startswith("drk_")
     store = ScoreStore.open(get_settings().database_url)
     who = store.authenticate(token)
-    assert who is not None and who.name == "周老师" and str(who.scope) == "township:城关镇"
+    assert who is not None and who.name == "周老师" and str(who.scope) == "township:青山县/城关镇"
     with store.engine.connect() as conn:
         dump = str(conn.execute(text("SELECT * FROM users")).all())
     store.close()

@@ -57,7 +57,8 @@ def test_me_names_scope_capacity_share_and_places(setup) -> None:
     )
     assert body["as_of"] == LATER.isoformat()
     assert body["capacity"] == {
-        "batch": sum(r["tier"] == "high" for r in rows),
+        # the high tier of the caller's own county only: another county's is not theirs to know
+        "batch": sum(r["tier"] == "high" and r["county"] == "C0" for r in rows),
         "scope": sum(r["tier"] == "high" for r in mine),
     }
     assert body["townships"] == ["T0"]
