@@ -33,6 +33,9 @@ class Batch(Base):
     model_version: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    ready_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When every row was written (`score --no-publish`); None while a run still writes, or
+    for a run that died: only those are pruned, and only by the holder of the run lock."""
     n_students: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -124,12 +124,21 @@ def store_rows(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
 
 
 def publish(
-    store: ScoreStore, frame: pd.DataFrame, progress: Callable[[int], None] | None = None
+    store: ScoreStore,
+    frame: pd.DataFrame,
+    progress: Callable[[int], None] | None = None,
+    *,
+    in_service: bool = True,
+    force: bool = False,
 ) -> int:
-    """Write the frame as a new batch and publish it atomically; returns the batch id."""
+    """Write the frame as a new batch and (unless `in_service` is False) publish it
+    atomically; returns the batch id. `force` publishes a batch older than the one in
+    service."""
     as_of = frame["as_of"].iloc[0]
     version = str(frame["model_version"].iloc[0])
-    return store.publish_batch(as_of, version, store_rows(frame), progress=progress)
+    if not in_service:
+        return store.write_batch(as_of, version, store_rows(frame), progress=progress)
+    return store.publish_batch(as_of, version, store_rows(frame), progress=progress, force=force)
 
 
 def write_out(frame: pd.DataFrame, path: Path) -> Path:

@@ -34,8 +34,23 @@ def score(
     model: Annotated[
         str | None, typer.Option(help="Model URI or folder; default the registry's champion.")
     ] = None,
+    no_publish: Annotated[
+        bool,
+        typer.Option(
+            "--no-publish",
+            help="Prepare the batch without putting it in service; `dropout-risk publish` later.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(help="Publish even if the batch in service is as of a later date."),
+    ] = False,
 ) -> None:
-    """Score everyone in school at AS_OF with the champion and publish the batch atomically."""
+    """Score everyone in school at AS_OF with the champion and publish the batch atomically.
+
+    One run at a time per score store; a batch as of an earlier date than the one in
+    service is refused unless --force.
+    """
     from dropout_risk.commands.data import load_validated
     from features.build import build_features
     from features.errors import UserError
@@ -51,7 +66,7 @@ def score(
     tables = load_validated(data_dir)
     store = _open_store()
     try:
-        with progress() as bar:
+        with store.run_lock(), progress() as bar:
             task = bar.add_task("indicators", total=None)
 
             def step(done: int, total: int) -> None:
@@ -64,7 +79,14 @@ def score(
                 names = tables.students.set_index("student_id")["name"]
             frame = score_frame(scorer, features, names)
             bar.update(task, description="publishing", completed=0, total=len(frame))
-            batch = publish(store, frame, progress=lambda n: bar.advance(task, n))
+            batch = publish(
+                store,
+                frame,
+                progress=lambda n: bar.advance(task, n),
+                in_service=not no_publish,
+                force=force,
+            )
+        serving_now = store.latest_batch()
         if out is not None:
             write_out(frame, out)
     except UserError as exc:
@@ -72,11 +94,41 @@ def score(
     finally:
         store.close()
     counts = frame["tier"].value_counts()
+    if no_publish:
+        shown = f"batch {serving_now.id} (as of {serving_now.as_of})" if serving_now else "no batch"
+        status = (
+            f"Batch {batch} is prepared, NOT in service: case workers still see {shown}. "
+            f"Put it in service with `dropout-risk publish {batch}`."
+        )
+    else:
+        status = f"Batch {batch} is in service now: case workers see it from their next request."
     console.print(
         f"Scored {len(frame):,} students as of {as_of:%Y-%m-%d} with model "
         f"{scorer.model_version}: {counts.get('high', 0):,} high, "
-        f"{counts.get('medium', 0):,} medium. Batch {batch} is in service."
-        + (f" Written to {out}." if out else "")
+        f"{counts.get('medium', 0):,} medium. {status}" + (f" Written to {out}." if out else "")
+    )
+
+
+def publish_batch(
+    batch: Annotated[int, typer.Argument(help="The batch id `score --no-publish` printed.")],
+    force: Annotated[
+        bool, typer.Option(help="Publish even if the batch in service is as of a later date.")
+    ] = False,
+) -> None:
+    """Put a prepared batch in service, atomically; case workers see it on their next request."""
+    from features.errors import UserError
+
+    store = _open_store()
+    try:
+        info = store.publish(batch, force=force)
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    console.print(
+        f"Batch {info.id} (as of {info.as_of}, model {info.model_version}, "
+        f"{info.n_students:,} students) is in service now: case workers see it from their "
+        "next request."
     )
 
 
@@ -207,6 +259,7 @@ def register(app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.command()(score)
     app.command()(serve)
+    app.command("publish")(publish_batch)
     users_app.command("add")(users_add)
     users_app.command("remove")(users_remove)
     users_app.command("list")(users_list)

@@ -1,21 +1,26 @@
 """Batches: written under their own id, then published in one short transaction.
 
 Readers always read the latest *published* batch, so they see the old batch or the new
-one, never half of one, and a crash mid-run leaves the old batch in service.
+one, never half of one, and a crash mid-run leaves the old batch in service. Writing and
+publishing hold the store's run lock (one run at a time); a batch is `ready` once every
+row is written, so pruning (by the lock's holder) drops only runs that died. A batch as of
+an earlier date than the one in service is published only with `force`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from features.errors import UserError
 from serving.models import Batch, Score
-from serving.store.rows import SCORE_COLUMNS, BatchInfo, now
+from serving.store import run_lock
+from serving.store.rows import SCORE_COLUMNS, BatchInfo, as_date, now
 from serving.store.scope import latest_published
 
 _CHUNK = 5_000
@@ -28,6 +33,24 @@ class BatchStore:
     """Writing, publishing, pruning and listing batches."""
 
     engine: Engine
+    _lock_depth: int = 0
+
+    @contextlib.contextmanager
+    def run_lock(self) -> Iterator[None]:
+        """Hold the store's run lock (re-entrant in this object); `RunInProgress` if taken."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        with run_lock.hold(self.engine):
+            self._lock_depth = 1
+            try:
+                yield
+            finally:
+                self._lock_depth = 0
 
     def begin_batch(self, as_of: dt.date, model_version: str) -> int:
         """Create an unpublished batch and return its id."""
@@ -65,23 +88,58 @@ class BatchStore:
             conn.exec_driver_sql(sql, chunk)
         return len(chunk)
 
-    def publish(self, batch_id: int, keep: int = KEEP_BATCHES) -> None:
-        """Make a batch the one readers see, in one transaction; prune older batches."""
+    def publish(self, batch_id: int, keep: int = KEEP_BATCHES, force: bool = False) -> BatchInfo:
+        """Make a written batch the one readers see, in one transaction; prune old batches.
+
+        Refused when the batch is as of an earlier date than the one in service, unless
+        `force`: a late run of an old date must not replace a newer list.
+        """
+        with self.run_lock():
+            with self.engine.begin() as conn:
+                target = conn.execute(
+                    select(Batch.as_of, Batch.published_at).where(Batch.id == batch_id)
+                ).first()
+                if target is None or target.published_at is not None:
+                    raise UserError(f"batch {batch_id} does not exist or is already published")
+                current = conn.execute(
+                    select(Batch.id, Batch.as_of).where(Batch.id == latest_published())
+                ).first()
+                if current and as_date(current.as_of) > as_date(target.as_of) and not force:
+                    raise UserError(
+                        f"batch {batch_id} is as of {as_date(target.as_of)}, earlier than batch "
+                        f"{current.id} in service (as of {as_date(current.as_of)}); "
+                        "publish it with --force if that is really meant"
+                    )
+                count = conn.execute(
+                    select(func.count()).select_from(Score).where(Score.batch_id == batch_id)
+                ).scalar_one()
+                stamp = now()
+                conn.execute(
+                    update(Batch)
+                    .where(Batch.id == batch_id)
+                    .values(published_at=stamp, ready_at=func.coalesce(Batch.ready_at, stamp))
+                    .values(n_students=count)
+                )
+            self._prune(keep)
+        info = self.batch(batch_id)
+        assert info is not None
+        return info
+
+    def mark_ready(self, batch_id: int) -> None:
+        """Every row of the batch is written: it is kept until published (never pruned)."""
         with self.engine.begin() as conn:
             count = conn.execute(
                 select(func.count()).select_from(Score).where(Score.batch_id == batch_id)
             ).scalar_one()
-            updated = conn.execute(
-                update(Batch)
-                .where(Batch.id == batch_id, Batch.published_at.is_(None))
-                .values(published_at=now(), n_students=count)
-            ).rowcount
-            if updated != 1:
-                raise UserError(f"batch {batch_id} does not exist or is already published")
-        self._prune(keep)
+            conn.execute(
+                update(Batch).where(Batch.id == batch_id).values(ready_at=now(), n_students=count)
+            )
 
     def _prune(self, keep: int) -> None:
-        """Drop all but the `keep` newest published batches, and unpublished ones left behind."""
+        """Drop all but the `keep` newest published batches, and runs that died (not ready).
+
+        Called only under the run lock, so no run is writing: an unready batch is a dead one.
+        """
         with self.engine.begin() as conn:
             published = conn.execute(
                 select(Batch.id)
@@ -89,11 +147,10 @@ class BatchStore:
                 .order_by(Batch.published_at.desc(), Batch.id.desc())
             ).scalars()
             stale = list(published)[keep:]
-            newest = conn.execute(select(latest_published())).scalar_one()
-            abandoned = conn.execute(
-                select(Batch.id).where(Batch.published_at.is_(None), Batch.id < newest)
+            dead = conn.execute(
+                select(Batch.id).where(Batch.published_at.is_(None), Batch.ready_at.is_(None))
             ).scalars()
-            stale += list(abandoned)
+            stale += list(dead)
             if stale:
                 conn.execute(delete(Score).where(Score.batch_id.in_(stale)))
                 conn.execute(delete(Batch).where(Batch.id.in_(stale)))
@@ -116,7 +173,17 @@ class BatchStore:
         rows: Iterable[Mapping[str, Any]],
         progress: Callable[[int], None] | None = None,
     ) -> int:
-        """Write a whole batch, unpublished; on any error nothing of it is left."""
+        """Write a whole batch, unpublished but ready; on any error nothing of it is left."""
+        with self.run_lock():
+            return self._write_batch(as_of, model_version, rows, progress)
+
+    def _write_batch(
+        self,
+        as_of: dt.date,
+        model_version: str,
+        rows: Iterable[Mapping[str, Any]],
+        progress: Callable[[int], None] | None,
+    ) -> int:
         batch_id = self.begin_batch(as_of, model_version)
         try:
             chunk: list[Mapping[str, Any]] = []
@@ -131,6 +198,7 @@ class BatchStore:
                 self.add_scores(batch_id, chunk)
                 if progress:
                     progress(len(chunk))
+            self.mark_ready(batch_id)
         except BaseException:
             self.discard(batch_id)
             raise
@@ -143,20 +211,28 @@ class BatchStore:
         rows: Iterable[Mapping[str, Any]],
         progress: Callable[[int], None] | None = None,
         keep: int = KEEP_BATCHES,
+        force: bool = False,
     ) -> int:
         """Write a whole batch and publish it; on any error the old batch stays in service."""
-        batch_id = self.write_batch(as_of, model_version, rows, progress)
-        try:
-            self.publish(batch_id, keep)
-        except BaseException:
-            self.discard(batch_id)
-            raise
+        with self.run_lock():
+            batch_id = self._write_batch(as_of, model_version, rows, progress)
+            try:
+                self.publish(batch_id, keep, force)
+            except BaseException:
+                self.discard(batch_id)
+                raise
         return batch_id
 
     def latest_batch(self) -> BatchInfo | None:
         """The batch readers see now, or None before the first publish."""
         with self.engine.connect() as conn:
             row = conn.execute(select(*_INFO).where(Batch.id == latest_published())).first()
+        return None if row is None else BatchInfo(*row)
+
+    def batch(self, batch_id: int) -> BatchInfo | None:
+        """One stored batch, published or not."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*_INFO).where(Batch.id == batch_id)).first()
         return None if row is None else BatchInfo(*row)
 
     def batches(self) -> list[BatchInfo]:

@@ -82,3 +82,23 @@ def test_score_a_county_with_the_champion(
     store.close()
     assert record is not None and record.rank_county == 1 and record.factors
     assert record.factors[0]["zh"] and record.as_of.isoformat() == "2024-03-01"
+
+    # finding 5 / issue 13: a batch prepared with --no-publish leaves the one in service alone
+    later = runner.invoke(app, ["score", str(county), "--as-of", "2024-04-01", "--no-publish"])
+    assert later.exit_code == 0, later.output
+    assert "NOT in service" in later.output and f"case workers still see batch {batch.id}" in (
+        " ".join(later.output.split())
+    )
+    store = ScoreStore.open(get_settings().database_url)
+    assert store.latest_batch() == batch
+    prepared = max(b.id for b in store.batches())
+    store.close()
+    published = runner.invoke(app, ["publish", str(prepared)])
+    assert published.exit_code == 0, published.output
+    assert "in service now" in published.output
+    # an earlier as-of never replaces a later one without --force
+    early = runner.invoke(app, ["score", str(county), "--as-of", "2024-03-15"])
+    assert early.exit_code == 1 and "--force" in early.output and "Traceback" not in early.output
+    store = ScoreStore.open(get_settings().database_url)
+    assert store.latest_batch().id == prepared  # type: ignore[union-attr]
+    store.close()

@@ -5,7 +5,7 @@ audit row takes the county of its student in the newest batch that holds the id 
 lowest county name when that batch holds it twice; '' when no batch holds it); a
 `township:X` or `school:X` user scope is pinned to X's one county in the latest published
 batch (left as it is, matching nobody, when X is in no county or in several). Users get
-`revoked_at` (`users remove`).
+`revoked_at` (`users remove`); batches get `ready_at` (every row written).
 
 Revision ID: 0002_county_key
 Revises: 0001
@@ -119,10 +119,14 @@ def upgrade() -> None:
         batch.drop_index("ix_visits_student_id")
         batch.create_index("ix_visits_county_student", ["county", "student_id"])
     op.add_column("users", sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("batches", sa.Column("ready_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE batches SET ready_at = published_at")
     _pin_user_scopes()
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("batches") as batch:
+        batch.drop_column("ready_at")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("revoked_at")
     with op.batch_alter_table("visits") as batch:
