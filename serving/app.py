@@ -6,11 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from dropout_risk.settings import Settings, get_settings
 from features.errors import UserError
-from serving.deps import AMBIGUOUS
+from serving.audit import AuditUnavailable
+from serving.deps import AMBIGUOUS, AUDIT_DOWN
+from serving.guard import Guard
 from serving.lifecycle import ModelLifecycle, ServedModel
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.routes import ROUTERS
@@ -69,10 +72,20 @@ def create_app(
     )
     app.state.metrics = metrics
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(Guard)  # added last: outermost, before anything reads the body
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_detail(exc)}, status_code=422)
 
     @app.exception_handler(UserError)
     async def _user_error(_request: Request, exc: UserError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(AuditUnavailable)
+    async def _no_audit(_request: Request, _exc: AuditUnavailable) -> JSONResponse:
+        # Nothing is shown that the audit log has not recorded.
+        return JSONResponse({"detail": AUDIT_DOWN}, status_code=503)
 
     @app.exception_handler(AmbiguousStudent)
     async def _ambiguous(_request: Request, _exc: AmbiguousStudent) -> JSONResponse:
@@ -82,6 +95,25 @@ def create_app(
         app.include_router(router)
     mount_page(app)
     return app
+
+
+MAX_ERRORS = 10
+
+
+def validation_detail(exc: RequestValidationError) -> list[dict[str, object]]:
+    """Where and what, never the input itself (it may be large, or a child's details)."""
+    errors = exc.errors()
+    shown = [
+        {
+            "loc": [str(part) for part in e.get("loc", ())][:6],
+            "msg": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
+        for e in errors[:MAX_ERRORS]
+    ]
+    if len(errors) > MAX_ERRORS:
+        shown.append({"loc": [], "msg": f"and {len(errors) - MAX_ERRORS} more", "type": "more"})
+    return shown
 
 
 def app_from_env() -> FastAPI:

@@ -19,6 +19,7 @@ _bearer = HTTPBearer(
 )
 UNAUTHORIZED = "missing or invalid bearer token"
 NOT_FOUND = "student not found"
+AUDIT_DOWN = "the audit log cannot be written right now, so nothing is shown; try again"
 AMBIGUOUS = "students of several counties in your scope have this id: add ?county=COUNTY"
 
 StudentId = Annotated[str, Path(min_length=1, max_length=64, description="The student's id.")]

@@ -24,6 +24,15 @@ ALLOWED_FIELDS = (
 )
 
 
+def _withhold_traceback(message: str) -> str:
+    """A traceback handed over as a message (uvicorn logs the app's shutdown failure so) can
+    quote SQL parameters, ids included: keep only the exception's class."""
+    if "Traceback (most recent call last)" not in message:
+        return message
+    last = message.strip().splitlines()[-1]
+    return f"traceback withheld (it may quote ids); error: {last.split(':', 1)[0].strip()}"
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message and the allowed fields."""
 
@@ -33,7 +42,7 @@ class JsonFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": _withhold_traceback(record.getMessage()),
         }
         for name in ALLOWED_FIELDS:
             if hasattr(record, name):

@@ -3,19 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat
 
+from serving.text import clean_text
+
+SafeText = Annotated[str, AfterValidator(clean_text)]
+"""Text without NUL characters or lone surrogates (PostgreSQL cannot store them)."""
 Outcome = Literal["stays_in_school", "returned_to_class", "new_class", "vocational_school", "left"]
 Tier = Literal["high", "medium", "low"]
-IndicatorValue = float | int | bool | str | None
+IndicatorValue = FiniteFloat | int | bool | SafeText | None
+"""NaN and infinities are refused: an unknown value is left out or null."""
 
 
 class Problem(BaseModel):
     """An error: one sentence, the same for a missing student and one outside your scope."""
 
     detail: str
+
+
+class FieldError(BaseModel):
+    """Where a request is wrong and what is wrong; never the input itself."""
+
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class Invalid(BaseModel):
+    """A request the API cannot take: one sentence, or the fields that are wrong."""
+
+    detail: str | list[FieldError]
 
 
 class Health(BaseModel):
@@ -68,10 +87,10 @@ class VisitIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
-    visitor: str = Field(min_length=1, max_length=200)
+    date: dt.date = Field(description="The day of the visit: not in the future.")
+    visitor: Annotated[SafeText, Field(min_length=1, max_length=200, pattern=r"\S")]
     outcome: Outcome
-    notes: str = Field(default="", max_length=5000)
+    notes: Annotated[SafeText, Field(max_length=5000)] = ""
 
 
 class VisitOut(VisitIn):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter, HTTPException, status
 
 from serving.deps import NOT_FOUND, County, CurrentUser, Endpoint, Store, StudentId
@@ -10,6 +12,14 @@ from serving.store import VisitRow
 
 router = APIRouter(prefix="/v1/students/{student_id}/visits", tags=["visits"])
 _404 = {404: {"model": Problem, "description": "Missing, or outside your scope."}}
+_WRITE = {
+    **_404,
+    403: {"model": Problem, "description": "Researchers do not record visits."},
+    422: {
+        "model": Problem,
+        "description": "A date in the future, or before the student's first enrollment.",
+    },
+}
 
 
 def _out(v: VisitRow) -> VisitOut:
@@ -25,7 +35,7 @@ def _out(v: VisitRow) -> VisitOut:
     )
 
 
-@router.post("", response_model=VisitOut, status_code=status.HTTP_201_CREATED, responses=_404)
+@router.post("", response_model=VisitOut, status_code=status.HTTP_201_CREATED, responses=_WRITE)
 def record_visit(
     student_id: StudentId,
     visit: VisitIn,
@@ -34,7 +44,11 @@ def record_visit(
     endpoint: Endpoint,
     county: County = None,
 ) -> VisitOut:
-    """Record a home visit: date, visitor, outcome and notes."""
+    """Record a home visit (case workers): date (not in the future), visitor, outcome, notes."""
+    if who.is_researcher:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "visits are recorded by case workers")
+    if visit.date > dt.date.today():
+        raise HTTPException(422, "the visit date is in the future")
     row = store.add_visit(
         who, student_id, visit.date, visit.visitor, visit.outcome, visit.notes, endpoint, county
     )

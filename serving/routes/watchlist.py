@@ -24,7 +24,7 @@ def watchlist(
     county: str | None = None,
     tier: Tier | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Watchlist:
     """Students in your scope, highest risk first; filters outside your scope match nobody."""
     filters = {"school_id": school_id, "township": township, "county": county, "tier": tier}

@@ -29,8 +29,12 @@ class AuditTrail:
         keys: Sequence[StudentKey],
         endpoint: str,
         action: str,
+        with_write: bool = False,
     ) -> None:
-        """Record who touched which students' records, in `conn`'s transaction or the writer's."""
+        """Record who touched which students' records: through the writer (returns once
+        committed), or in `conn`'s own transaction when it writes too (`with_write`: the
+        row and what it records commit together, and SQLite's one writer is not waited on
+        by itself)."""
         if not keys:
             return
         at = now()
@@ -45,8 +49,8 @@ class AuditTrail:
             }
             for county, sid in keys
         ]
-        if self._audit_writer is not None:
-            self._audit_writer.add(rows)
+        if self._audit_writer is not None and not with_write:
+            self._audit_writer.write(rows)  # returns once committed
         else:
             conn.execute(insert(AuditEntry), rows)
 
@@ -70,7 +74,5 @@ class AuditTrail:
             query = query.where(AuditEntry.student_id == student_id)
         if county is not None:
             query = query.where(AuditEntry.county == county)
-        if self._audit_writer is not None:
-            self._audit_writer.flush()
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]

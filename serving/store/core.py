@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlalchemy import Engine
 
 from serving.audit import AuditWriter
@@ -30,6 +32,7 @@ class ScoreStore(BatchStore, Users, Visits):
         """Write what the audit writer holds and release the connections; never raises."""
         try:
             if self._audit_writer is not None:
-                self._audit_writer.close()
+                self._audit_writer.close()  # never raises
         finally:
-            self.engine.dispose()
+            with contextlib.suppress(Exception):  # closing must not raise
+                self.engine.dispose()

@@ -50,7 +50,7 @@ class Visits(Reads):
                     recorded_at=at,
                 )
             )
-            self._audit(conn, who, [(found, student_id)], endpoint, "write")
+            self._audit(conn, who, [(found, student_id)], endpoint, "write", with_write=True)
             visit_id = int(result.inserted_primary_key[0])
         return VisitRow(
             visit_id, student_id, as_date(visited_on), visitor, outcome, notes, at, found

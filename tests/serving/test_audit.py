@@ -1,47 +1,71 @@
-"""The audit writer never drops rows: a failed write keeps them for the next flush."""
+"""The audit writer (finding 2): a row that cannot be written fails only its own request,
+never blocks the others, is logged without ids, and close() never raises."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+import logging
+import threading
 
 import pytest
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 
-from serving.audit import AuditWriter
-from serving.db import upgrade
+from serving.audit import AuditUnavailable, AuditWriter
+from serving.auth import Scope
 from serving.models import AuditEntry
+from serving.store import ScoreStore
 
 
-def _row(student: str) -> dict:
+def _row(student: str, user_id: int) -> dict:
     return {
         "at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        "user_id": 1,
+        "user_id": user_id,
+        "county": "C0",
         "student_id": student,
         "endpoint": "GET /v1/students/{student_id}",
         "action": "read",
     }
 
 
-def test_a_failed_write_keeps_the_rows_in_order(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'audit.sqlite'}"
-    upgrade(url)
-    engine = create_engine(url)
-    writer = AuditWriter(engine, interval=3600)  # only explicit flushes in this test
+def test_a_bad_row_fails_alone_and_the_others_are_written(
+    store: ScoreStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.add_user("r", "researcher", Scope.parse("all"))
+    writer = AuditWriter(store.engine)
+    bad = [_row("S-BAD-ROW-ID", 999)]  # no such user: the foreign key refuses it
+    if store.engine.dialect.name == "postgresql":
+        bad.append(_row("X" * 65, 1))  # too long for the column
+    good_done: list[bool] = []
+
+    def good(i: int) -> None:
+        writer.write([_row(f"S{i}", 1)])
+        good_done.append(True)
+
     try:
-        writer.add([_row("A"), _row("B")])
-        real = writer.engine
-        writer.engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'nope.sqlite'}")
-        with pytest.raises(OperationalError):
-            writer.flush()
-        writer.add([_row("C")])
-        writer.engine = real
-        writer.flush()
-        with engine.connect() as conn:
-            students = conn.execute(select(AuditEntry.student_id).order_by(AuditEntry.id)).all()
-            assert [s for (s,) in students] == ["A", "B", "C"]
-            assert conn.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == 3
+        with caplog.at_level(logging.ERROR, logger="serving.audit"):
+            threads = [threading.Thread(target=good, args=(i,)) for i in range(20)]
+            for t in threads:
+                t.start()
+            for row in bad:
+                with pytest.raises(AuditUnavailable):
+                    writer.write([row])
+            for t in threads:
+                t.join()
+            writer.write([_row("AFTER", 1)])  # the writer goes on after a failure
     finally:
         writer.close()
-        engine.dispose()
+        writer.close()  # twice: never raises
+    assert len(good_done) == 20
+    with store.engine.connect() as conn:
+        written = conn.execute(select(AuditEntry.student_id)).scalars().all()
+        total = conn.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    assert sorted(written) == sorted([f"S{i}" for i in range(20)] + ["AFTER"]) and total == 21
+    assert len(caplog.records) == len(bad)
+    assert "S-BAD-ROW-ID" not in caplog.text and "XXXX" not in caplog.text
+
+
+def test_a_closed_writer_refuses_instead_of_dropping(store: ScoreStore) -> None:
+    writer = AuditWriter(store.engine)
+    writer.close()
+    with pytest.raises(AuditUnavailable):
+        writer.write([_row("S1", 1)])
