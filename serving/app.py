@@ -13,6 +13,7 @@ from dropout_risk.settings import Settings, get_settings
 from features.errors import UserError
 from serving.audit import AuditUnavailable
 from serving.deps import AMBIGUOUS, AUDIT_DOWN
+from serving.docs_page import mount_docs
 from serving.guard import Guard
 from serving.lifecycle import ModelLifecycle, ServedModel
 from serving.metrics import Metrics, MetricsMiddleware
@@ -69,6 +70,9 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by serving.docs_page: local files, behind a token
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.metrics = metrics
     app.add_middleware(MetricsMiddleware, metrics=metrics)
@@ -94,6 +98,8 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     mount_page(app)
+    if settings.env != "production":
+        mount_docs(app)
     return app
 
 

@@ -42,7 +42,7 @@ def body_cap(path: str) -> int:
     return MAX_BODY_BYTES if path in _LARGE else MAX_SMALL_BODY_BYTES
 
 
-async def _answer(send: Send, status: int, detail: str) -> None:
+async def _answer(send: Send, status: int, detail: str | list[dict[str, object]]) -> None:
     body = json.dumps({"detail": detail}).encode()
     headers = [
         (b"content-type", b"application/json"),
@@ -68,8 +68,10 @@ class Guard:
         path: str = scope["path"]
         cap = body_cap(path)
         query = scope.get("query_string", b"")
-        if "\x00" in path or b"%00" in query or b"\x00" in query:
-            await _answer(send, 422, "the address holds a NUL character")
+        where = "path" if "\x00" in path else "query" if b"%00" in query or b"\x00" in query else ""
+        if where:  # shaped like every other 422 (FastAPI's validation errors)
+            error = {"loc": [where], "msg": "holds a NUL character", "type": "nul_character"}
+            await _answer(send, 422, [error])
             return
         for name, value in scope["headers"]:
             if name == b"content-length" and (not value.isdigit() or int(value) > cap):

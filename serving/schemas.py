@@ -70,6 +70,11 @@ class StudentScore(BaseModel):
     factors: list[Factor]
     as_of: dt.date
     model_version: str
+    left_school: bool = Field(
+        default=False,
+        description="Not in the latest batch (left school, or moved on): the score and as-of "
+        "date are from the last batch that held them; readable by their last school's scope.",
+    )
 
 
 class Watchlist(BaseModel):

@@ -27,6 +27,7 @@ def to_schema(row: ScoreRow) -> StudentScore:
         factors=row.factors,  # type: ignore[arg-type]
         as_of=row.as_of,
         model_version=row.model_version,
+        left_school=row.left,
     )
 
 

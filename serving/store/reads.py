@@ -22,6 +22,7 @@ from serving.store.rows import (
 from serving.store.scope import (
     SCORE_SELECT,
     latest_published,
+    left_query,
     locate_query,
     query_for,
     scope_clause,
@@ -31,8 +32,13 @@ from serving.store.scope import (
 )
 
 
-def _score_row(row: Any) -> ScoreRow:
-    return ScoreRow(**row._mapping)
+def _two_counties(rows: Sequence[Any]) -> bool:
+    """Whether the newest batch that held a (departed) id held it in two counties."""
+    return len(rows) > 1 and rows[0].county != rows[1].county and rows[0].as_of == rows[1].as_of
+
+
+def _score_row(row: Any, left: bool = False) -> ScoreRow:
+    return ScoreRow(**row._mapping, left=left)
 
 
 class Reads(AuditTrail):
@@ -49,6 +55,14 @@ class Reads(AuditTrail):
             return None
         params = student_params(who.scope, student_id, county)
         found = conn.execute(query_for(who.scope, county, locate_query), params).scalars().all()
+        if not found:  # left school: their last batch, judged by their last school
+            rows = conn.execute(query_for(who.scope, county, left_query), params).all()
+            if len(rows) > 1 and (rows[0].as_of, rows[0].county != rows[1].county) == (
+                rows[1].as_of,
+                True,
+            ):
+                raise AmbiguousStudent(student_id)
+            found = [r.county for r in rows[:1]]
         if len(found) > 1:
             raise AmbiguousStudent(student_id)
         return found[0] if found else None
@@ -62,11 +76,20 @@ class Reads(AuditTrail):
         params = student_params(who.scope, student_id, county)
         with self.engine.begin() as conn:
             rows = conn.execute(query_for(who.scope, county, student_query), params).all()
+            left = not rows
+            if left:  # a child who left stays readable by their last school's jurisdiction
+                rows = conn.execute(query_for(who.scope, county, left_query), params).all()
+                if len(rows) > 1 and (rows[0].as_of, rows[0].county != rows[1].county) == (
+                    rows[1].as_of,
+                    True,
+                ):
+                    raise AmbiguousStudent(student_id)
+                rows = rows[:1]
             if len(rows) > 1:
                 raise AmbiguousStudent(student_id)
             key = (rows[0].county if rows else county, student_id)
             self._audit(conn, who, [key], endpoint, "read" if rows else "not_found")
-        return _score_row(rows[0]) if rows else None
+        return _score_row(rows[0], left) if rows else None
 
     def _not_found(
         self, conn: Connection, who: Principal, key: tuple[str | None, str], endpoint: str

@@ -71,6 +71,8 @@ class ScoreRow:
     factors: list[dict[str, Any]]
     as_of: dt.date
     model_version: str
+    left: bool = False
+    """Not in the latest batch (left school or moved on): this is their last stored score."""
 
 
 @dataclass(frozen=True)

@@ -54,10 +54,11 @@ def scope_counties(scope: Scope) -> ColumnElement[bool] | None:
     return Score.county == county if county is not None else false()
 
 
-def _one_student_where(kind: str, pinned: bool, with_county: bool) -> list:
-    """Latest published batch, one id (`:student_id`), optionally one county (`:county`),
-    and the scope (`:scope_value`, `:scope_county`)."""
-    where = [Score.batch_id == latest_published(), Score.student_id == bindparam("student_id")]
+def _one_student_where(kind: str, pinned: bool, with_county: bool, latest: bool = True) -> list:
+    """Latest published batch (or any published one), one id (`:student_id`), optionally one
+    county (`:county`), and the scope (`:scope_value`, `:scope_county`)."""
+    batch = Score.batch_id == latest_published() if latest else Batch.published_at.is_not(None)
+    where = [batch, Score.student_id == bindparam("student_id")]
     if with_county:
         where.append(Score.county == bindparam("county"))
     rule = _rule(kind, pinned, bindparam("scope_value"), bindparam("scope_county"))
@@ -86,6 +87,20 @@ def student_query(kind: str, pinned: bool, with_county: bool) -> Select:
         .join(Batch, Batch.id == Score.batch_id)
         .where(*where)
         .order_by(Score.county)
+        .limit(2)
+    )
+
+
+@functools.cache
+def left_query(kind: str, pinned: bool, with_county: bool) -> Select:
+    """A student no longer in the latest batch (left school, or moved on): their rows in the
+    newest stored batch that held them, judged by the scope of the school they were at."""
+    where = _one_student_where(kind, pinned, with_county, latest=False)
+    return (
+        select(*SCORE_SELECT)
+        .join(Batch, Batch.id == Score.batch_id)
+        .where(*where)
+        .order_by(Batch.published_at.desc(), Batch.id.desc(), Score.county)
         .limit(2)
     )
 

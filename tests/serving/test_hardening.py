@@ -186,3 +186,23 @@ def test_10_me_counts_only_the_callers_county(api: Api) -> None:
     c0_high = sum(r["tier"] == "high" and r["county"] == "C0" for r in api.rows)
     all_high = sum(r["tier"] == "high" for r in api.rows)
     assert c0_high < all_high and body["capacity"]["batch"] == c0_high
+
+
+def test_11_a_student_who_left_stays_readable_marked_by_their_last_school(api: Api) -> None:
+    gone = next(r for r in api.rows if r["township"] == "T0")
+    later = [r for r in api.rows if r["student_id"] != gone["student_id"]]
+    api.store.publish_batch(AS_OF + dt.timedelta(days=30), "7", later)
+    sid = gone["student_id"]
+    card = api.client.get(f"/v1/students/{sid}", headers=api.h("t0"))
+    assert card.status_code == 200
+    body = card.json()
+    assert body["left_school"] is True and body["as_of"] == AS_OF.isoformat()
+    assert api.client.get(f"/v1/students/{sid}/history", headers=api.h("t0")).status_code == 200
+    assert api.client.get(f"/v1/students/{sid}", headers=api.h("r")).json()["left_school"]
+    foreign = api.client.get(f"/v1/students/{sid}", headers=api.h("t1"))
+    missing = api.client.get("/v1/students/NOPE", headers=api.h("t1"))
+    assert foreign.status_code == missing.status_code == 404 and foreign.content == missing.content
+    stays = next(r["student_id"] for r in later if r["township"] == "T0")
+    assert (
+        api.client.get(f"/v1/students/{stays}", headers=api.h("t0")).json()["left_school"] is False
+    )
