@@ -60,6 +60,8 @@ class Score(Base):
     tier: Mapped[str] = mapped_column(String(16))
     rank_school: Mapped[int] = mapped_column(Integer)
     rank_county: Mapped[int] = mapped_column(Integer)
+    enrolled_since: Mapped[dt.date | None] = mapped_column(Date)
+    """The start of the student's first school year on record (no visit is dated earlier)."""
     factors: Mapped[list] = mapped_column(JSON)
 
     __table_args__ = (

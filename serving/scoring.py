@@ -6,6 +6,7 @@ the same scores always give the same list.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Callable, Iterator
@@ -116,6 +117,11 @@ def store_rows(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
         "tier": frame["tier"].astype(str).tolist(),
         "rank_school": frame["rank_in_school"].astype("int64").tolist(),
         "rank_county": frame["rank_in_county"].astype("int64").tolist(),
+        "enrolled_since": (
+            [d if isinstance(d, dt.date) else None for d in frame["enrolled_since"]]
+            if "enrolled_since" in frame.columns
+            else [None] * len(frame)
+        ),
         "factors": frame["factors"].tolist(),
     }
     keys = list(columns)
@@ -139,6 +145,12 @@ def publish(
     if not in_service:
         return store.write_batch(as_of, version, store_rows(frame), progress=progress)
     return store.publish_batch(as_of, version, store_rows(frame), progress=progress, force=force)
+
+
+def first_enrollment(enrollments: pd.DataFrame) -> dict[str, dt.date]:
+    """The start (1 September) of each student's first school year on record."""
+    first = enrollments.groupby(enrollments["student_id"].astype(str))["school_year"].min()
+    return {sid: dt.date(int(year), 9, 1) for sid, year in first.items()}
 
 
 def write_out(frame: pd.DataFrame, path: Path) -> Path:

@@ -54,7 +54,7 @@ def score(
     from dropout_risk.commands.data import load_validated
     from features.build import build_features
     from features.errors import UserError
-    from serving.scoring import publish, score_frame, write_out
+    from serving.scoring import first_enrollment, publish, score_frame, write_out
     from training.scorer import RiskScorer
 
     settings = get_settings()
@@ -78,6 +78,7 @@ def score(
             if "name" in tables.students.columns:
                 names = tables.students.set_index("student_id")["name"]
             frame = score_frame(scorer, features, names)
+            frame["enrolled_since"] = frame["student_id"].map(first_enrollment(tables.enrollments))
             bar.update(task, description="publishing", completed=0, total=len(frame))
             batch = publish(
                 store,

@@ -17,6 +17,7 @@ SCORE_COLUMNS = (
     "tier",
     "rank_school",
     "rank_county",
+    "enrolled_since",
     "factors",
 )
 MAX_ID = 64
@@ -68,6 +69,7 @@ class ScoreRow:
     tier: str
     rank_school: int
     rank_county: int
+    enrolled_since: dt.date | None
     factors: list[dict[str, Any]]
     as_of: dt.date
     model_version: str

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 
 from features.errors import UserError
 from serving.auth import Principal
-from serving.models import Visit
+from serving.models import Score, Visit
 from serving.store.reads import Reads
 from serving.store.rows import VisitRow, as_date, now
 
@@ -37,6 +37,16 @@ class Visits(Reads):
             if found is None:
                 self._not_found(conn, who, (county, student_id), endpoint)
                 return None
+            since = conn.execute(
+                select(Score.enrolled_since)
+                .where(Score.county == found, Score.student_id == student_id)
+                .order_by(Score.batch_id.desc())
+                .limit(1)
+            ).scalar()
+            if since is not None and as_date(visited_on) < as_date(since):
+                raise UserError(
+                    f"the visit date is before the student's first enrollment ({as_date(since)})"
+                )
             at = now()
             result = conn.execute(
                 insert(Visit).values(

@@ -82,6 +82,8 @@ def test_score_a_county_with_the_champion(
     store.close()
     assert record is not None and record.rank_county == 1 and record.factors
     assert record.factors[0]["zh"] and record.as_of.isoformat() == "2024-03-01"
+    # the first school year on record bounds the visit dates from below
+    assert record.enrolled_since is not None and record.enrolled_since <= record.as_of
 
     # finding 5 / issue 13: a batch prepared with --no-publish leaves the one in service alone
     later = runner.invoke(app, ["score", str(county), "--as-of", "2024-04-01", "--no-publish"])

@@ -123,6 +123,15 @@ def test_6_visits_by_case_workers_dated_up_to_today_with_a_visitor(api: Api) -> 
     )
     assert api.client.post(url, json=ok, headers=api.h("t0")).status_code == 201
     assert [v["date"] for v in api.client.get(url, headers=api.h("t0")).json()] == [ok["date"]]
+    # not before the student's first enrollment (from the batch that scored them)
+    since = dt.date(2024, 9, 1)
+    rows = [{**r, "enrolled_since": since} for r in api.rows]
+    api.store.publish_batch(AS_OF, "7", rows)
+    early = {**ok, "date": (since - dt.timedelta(days=1)).isoformat()}
+    refused = api.client.post(url, json=early, headers=api.h("t0"))
+    assert refused.status_code == 422 and "first enrollment (2024-09-01)" in refused.text
+    on_the_day = {**ok, "date": since.isoformat()}
+    assert api.client.post(url, json=on_the_day, headers=api.h("t0")).status_code == 201
 
 
 def test_7_five_inputs_that_gave_500_are_422(api: Api) -> None:

@@ -5,7 +5,8 @@ audit row takes the county of its student in the newest batch that holds the id 
 lowest county name when that batch holds it twice; '' when no batch holds it); a
 `township:X` or `school:X` user scope is pinned to X's one county in the latest published
 batch (left as it is, matching nobody, when X is in no county or in several). Users get
-`revoked_at` (`users remove`); batches get `ready_at` (every row written).
+`revoked_at` (`users remove`); batches get `ready_at` (every row written); scores get
+`enrolled_since` (a visit is never dated before it).
 
 Revision ID: 0002_county_key
 Revises: 0001
@@ -110,6 +111,7 @@ def _pin_user_scopes() -> None:
 
 def upgrade() -> None:
     _rebuild_scores(("batch_id", "county", "student_id"), student_index=True)
+    op.add_column("scores", sa.Column("enrolled_since", sa.Date, nullable=True))
     for table in ("visits", "audit_log"):
         op.add_column(table, sa.Column("county", sa.String(200), nullable=True))
     op.execute(f"UPDATE visits SET county = COALESCE({_COUNTY_OF.format(table='visits')}, '')")
