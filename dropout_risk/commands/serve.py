@@ -65,6 +65,7 @@ def score(
             frame = score_frame(scorer, features, names)
             bar.update(task, description="publishing", completed=0, total=len(frame))
             batch = publish(store, frame, progress=lambda n: bar.advance(task, n))
+        synced = _sync_cases(store, tables, as_of.date())  # after the bar: one live display
         if out is not None:
             write_out(frame, out)
     except UserError as exc:
@@ -78,6 +79,16 @@ def score(
         f"{counts.get('medium', 0):,} medium. Batch {batch} is in service."
         + (f" Written to {out}." if out else "")
     )
+    console.print(synced)
+
+
+def _sync_cases(store, tables, as_of: dt.date) -> str:  # noqa: ANN001
+    """The casework step of `score`: the ledger follows the data scored."""
+    from dropout_risk.commands.cases import describe, run_sync
+
+    settings = get_settings()
+    report = run_sync(store, tables, as_of, settings.cases_absent_days, settings.cases_close_days)
+    return describe(report)
 
 
 def serve(
