@@ -15,6 +15,7 @@ from serving.auth import Principal
 from serving.cases import ledger
 from serving.cases.ledger import Member, Place
 from serving.cases.models import Case
+from serving.cases.returnees import Returnee, returnees
 from serving.cases.rules import TransitionRefused
 from serving.cases.scope import case_scope, may_move
 from serving.cases.views import CaseDetail, CaseRow, case_detail, list_cases
@@ -48,6 +49,14 @@ class CaseService:
             rows, total = list_cases(conn, who, filters, today, limit, offset)
             self._audit(conn, who, [r.student_id for r in rows], endpoint, "list")
         return rows, total
+
+    def returnees(
+        self, who: Principal, today: dt.date, limit: int, endpoint: str
+    ) -> list[Returnee]:
+        with self.store.engine.begin() as conn:
+            rows = returnees(conn, who, today, limit)
+            self._audit(conn, who, [r.case.student_id for r in rows], endpoint, "list")
+        return rows
 
     def get(self, who: Principal, case_id: int, today: dt.date, endpoint: str) -> CaseDetail | None:
         with self.store.engine.begin() as conn:

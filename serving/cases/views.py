@@ -77,8 +77,9 @@ def case_query(who: Principal):  # -> Select
     return query if clause is None else query.where(clause)
 
 
-def to_row(r: Any, today: dt.date) -> CaseRow:
-    values = dict(r._mapping)
+def to_row(mapping: Any, today: dt.date) -> CaseRow:
+    """A case row (a query result's `_mapping`) with its overdue flag as of `today`."""
+    values = dict(mapping)
     due = values["next_visit_due"]
     late = due is not None and due < today and values["state"] in OPEN_STATES
     return CaseRow(**values, overdue=late)
@@ -105,7 +106,7 @@ def list_cases(
     rows = conn.execute(
         query.order_by(Case.state_on.desc(), Case.id.desc()).limit(limit).offset(offset)
     ).all()
-    return [to_row(r, today) for r in rows], int(total)
+    return [to_row(r._mapping, today) for r in rows], int(total)
 
 
 def case_detail(
@@ -146,7 +147,7 @@ def case_detail(
         .order_by(CaseVisit.visited_on, CaseVisit.id)
     ).all()
     return CaseDetail(
-        case=to_row(row, today),
+        case=to_row(row._mapping, today),
         team=[dict(m._mapping) for m in team],
         transitions=[dict(m._mapping) for m in moves],
         visits=[dict(v._mapping) for v in visits],

@@ -121,3 +121,18 @@ def test_one_open_case_per_child_and_team_history_kept(cases: CaseService) -> No
     assert n == 1 and late[0].id == case.case.id
     with pytest.raises(TransitionRefused, match="role"):
         cases.set_team(county, case.case.id, None, [Member("x", "boss")], None, TODAY, EP)
+
+
+def test_returnees_carry_their_current_risk_until_the_case_closes(cases: CaseService) -> None:
+    county = who(cases.store, "county:C0")
+    case = open_one(cases, county, "S00000", "confirmed")
+    assert cases.returnees(county, TODAY, 50, EP) == []
+    cases.move(county, case.case.id, "returned", D, None, "original_class", TODAY, EP)
+    back = cases.returnees(county, TODAY, 50, EP)
+    expected = cases.store.student(county, "S00000", EP)
+    assert [(r.case.id, r.risk, r.tier) for r in back] == [
+        (case.case.id, expected.risk, expected.tier)  # type: ignore[union-attr]
+    ]
+    assert cases.returnees(who(cases.store, "county:C1"), TODAY, 50, EP) == []
+    cases.move(county, case.case.id, "closed", D + dt.timedelta(90), None, None, TODAY, EP)
+    assert cases.returnees(county, TODAY, 50, EP) == []
