@@ -78,3 +78,9 @@ def check_opening(state: str, reason: str | None) -> None:
         raise TransitionRefused(f"a case opens as suspected or confirmed, not {state}", 422)
     if not (reason or "").strip():
         raise TransitionRefused("opening a case needs a reason", 422)
+
+
+def check_not_future(on: dt.date, today: dt.date) -> None:
+    """A move or visit is recorded after it happened (a day of slack for time zones)."""
+    if on > today + dt.timedelta(days=1):
+        raise TransitionRefused(f"date {on} is in the future", 422)

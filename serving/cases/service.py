@@ -16,7 +16,7 @@ from serving.cases import ledger
 from serving.cases.ledger import Member, Place
 from serving.cases.models import Case
 from serving.cases.returnees import Returnee, returnees
-from serving.cases.rules import TransitionRefused
+from serving.cases.rules import TransitionRefused, check_not_future
 from serving.cases.scope import case_scope, may_move
 from serving.cases.views import CaseDetail, CaseRow, case_detail, list_cases
 from serving.models import Batch, Score, User
@@ -91,6 +91,7 @@ class CaseService:
             row = self._writable(conn, who, case_id, mover=True)
             if row is None:
                 return None
+            check_not_future(on, today)
             ledger.move_case(conn, case_id, to, on, reason, plan, who.user_id)
             self._audit(conn, who, [row.student_id], endpoint, "write")
         return self.get(who, case_id, today, endpoint)
@@ -133,6 +134,7 @@ class CaseService:
             row = self._writable(conn, who, case_id, mover=False)
             if row is None:
                 return None
+            check_not_future(visited_on, today)
             ledger.add_visit(conn, case_id, visited_on, visitor, notes, due, who.user_id)
             self._audit(conn, who, [row.student_id], endpoint, "write")
         return self.get(who, case_id, today, endpoint)
@@ -156,6 +158,7 @@ class CaseService:
                 return None
             if not may_move(who):
                 raise NotAllowed("only county and township case workers open cases")
+            check_not_future(on, today)
             case_id = ledger.open_case(conn, student_id, place, state, on, reason, who.user_id)
             self._audit(conn, who, [student_id], endpoint, "write")
         return self.get(who, case_id, today, endpoint)

@@ -1,8 +1,10 @@
 """`cases sync`: open and move cases from the data, idempotently.
 
 Each fact (serving.cases.events) is applied at most once (its key is kept on the
-transition it made) and only forward: a fact dated before the case's last move, or one
+transition it made) and only forward: a fact dated before the child's last move, or one
 the rules refuse after a hand-made move, is skipped, so sync never undoes a person's work.
+The facts are played against the ledger in memory, with the same rules as a hand-made
+move, and the result is written in a few bulk statements in one transaction.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
 from features.contract import Tables
-from serving.cases import ledger
 from serving.cases.events import SyncRules, data_events, places
-from serving.cases.ledger import Place
+from serving.cases.ledger import Place, now
 from serving.cases.models import Case, CaseTransition
-from serving.cases.rules import ALLOWED, OUT_OF_SCHOOL, TransitionRefused
+from serving.cases.rules import ALLOWED, OUT_OF_SCHOOL, TransitionRefused, check_transition
+
+Child = tuple[str, str]  # (county, student_id)
 
 
 @dataclass
@@ -40,22 +43,32 @@ class SyncReport:
 
 @dataclass
 class _Latest:
-    id: int
+    """A child's latest episode as the sync sees it (id None: opened by this run)."""
+
+    id: int | None
+    episode: int
     state: str
     state_on: dt.date
     school_id: str
+    plan: str | None = None
+    dirty: bool = False
+    moves: list[dict] = field(default_factory=list)
+    place: Place | None = None
 
 
-def _ledger_state(conn: Connection) -> tuple[dict, dict]:
+def _ledger_state(conn: Connection) -> tuple[dict[Child, _Latest], dict[Child, set[str]]]:
     """The latest episode of each child and every fact key already applied, per child."""
-    latest: dict[tuple[str, str], _Latest] = {}
+    latest: dict[Child, _Latest] = {}
     for r in conn.execute(
         select(
-            Case.id, Case.county, Case.student_id, Case.state, Case.state_on, Case.school_id
+            Case.id, Case.county, Case.student_id, Case.episode, Case.state, Case.state_on,
+            Case.school_id, Case.plan,
         ).order_by(Case.episode)
-    ):
-        latest[(r.county, r.student_id)] = _Latest(r.id, r.state, r.state_on, r.school_id)
-    keys: dict[tuple[str, str], set[str]] = defaultdict(set)
+    ):  # fmt: skip
+        latest[(r.county, r.student_id)] = _Latest(
+            r.id, r.episode, r.state, r.state_on, r.school_id, r.plan
+        )
+    keys: dict[Child, set[str]] = defaultdict(set)
     for r in conn.execute(
         select(Case.county, Case.student_id, CaseTransition.source_key)
         .join(Case, Case.id == CaseTransition.case_id)
@@ -65,12 +78,19 @@ def _ledger_state(conn: Connection) -> tuple[dict, dict]:
     return latest, keys
 
 
-def _place(row: pd.Series) -> Place:
-    grade = None if pd.isna(row["grade"]) else int(row["grade"])
-    name = None if pd.isna(row["name"]) else str(row["name"])
-    return Place(
-        str(row["county"]), str(row["township"]), str(row["school_id"]), row["village"], grade, name
-    )
+def _places(tables: Tables, when: pd.Timestamp, ids: pd.Series) -> dict[str, Place]:
+    where = places(tables, when)
+    where = where.loc[where.index.intersection(pd.Index(ids.unique()))]
+    out = {}
+    for sid, county, township, school, village, grade, name in zip(
+        where.index, where["county"], where["township"], where["school_id"], where["village"],
+        where["grade"], where["name"], strict=True,
+    ):  # fmt: skip
+        out[str(sid)] = Place(
+            str(county), str(township), str(school), village,
+            None if pd.isna(grade) else int(grade), None if pd.isna(name) else str(name),
+        )  # fmt: skip
+    return out
 
 
 def _wanted(to: str, current: _Latest | None) -> str | None:
@@ -80,6 +100,93 @@ def _wanted(to: str, current: _Latest | None) -> str | None:
     if to == "confirmed" and current.state in OUT_OF_SCHOOL:
         return None  # already out of school
     return "move" if to in ALLOWED[current.state] else None
+
+
+def _play(events: pd.DataFrame, where: dict[str, Place], latest: dict, keys: dict) -> tuple:
+    """Apply the facts in memory; returns (new episodes, moved existing cases, report)."""
+    report = SyncReport()
+    opened: list[tuple[Child, _Latest]] = []
+    for sid, on_ts, to, reason, plan, key in events.itertuples(index=False, name=None):
+        place = where.get(str(sid))
+        if place is None:
+            report.skipped += 1
+            continue
+        child = (place.county, str(sid))
+        if key in keys[child]:
+            continue
+        current = latest.get(child)
+        on = on_ts.date()
+        action = _wanted(to, current)
+        # A fact dated before the child's last move is history someone already handled.
+        if action is None or (current is not None and on < current.state_on):
+            report.skipped += 1
+            continue
+        move = {"to_state": to, "on_date": on, "reason": reason or "", "source_key": key}
+        if action == "open":
+            fresh = _Latest(None, (current.episode if current else 0) + 1, to, on, place.school_id)
+            fresh.place, fresh.moves = place, [{**move, "from_state": None, "plan": None}]
+            latest[child] = fresh
+            opened.append((child, fresh))
+            report.opened += 1
+        else:
+            plan = None if pd.isna(plan) else plan
+            try:
+                check_transition(current.state, current.state_on, to, on, reason, plan)
+            except TransitionRefused:
+                report.skipped += 1
+                continue
+            current.moves.append({**move, "from_state": current.state, "plan": plan})
+            current.state, current.state_on, current.dirty = to, on, True
+            current.plan = plan if to == "returned" else current.plan
+            report.moved += 0 if current.id is None else 1
+        keys[child].add(key)
+    report.moved += sum(len(c.moves) - 1 for _, c in opened)
+    return opened, report
+
+
+def _write(conn: Connection, opened: list, latest: dict) -> None:
+    """Bulk-write new episodes, moves of existing cases, and every transition."""
+    stamp = now()
+    if opened:
+        conn.execute(
+            insert(Case),
+            [
+                {
+                    "county": child[0], "student_id": child[1], "episode": c.episode,
+                    "state": c.state, "state_on": c.state_on, "township": c.place.township,
+                    "school_id": c.place.school_id, "village": c.place.village,
+                    "grade": c.place.grade, "name": c.place.name, "plan": c.plan,
+                    "opened_on": c.moves[0]["on_date"], "created_at": stamp,
+                }
+                for child, c in opened
+            ],
+        )  # fmt: skip
+        ids = {
+            (r.county, r.student_id, r.episode): r.id
+            for r in conn.execute(
+                select(Case.id, Case.county, Case.student_id, Case.episode).where(
+                    Case.created_at == stamp
+                )
+            )
+        }
+        for child, c in opened:
+            c.id = ids[(child[0], child[1], c.episode)]
+    fresh = {id(c) for _, c in opened}
+    moved = [c for c in latest.values() if c.dirty and id(c) not in fresh]
+    if moved:
+        conn.execute(
+            update(Case)
+            .where(Case.id == bindparam("cid"))
+            .values(state=bindparam("st"), state_on=bindparam("on"), plan=bindparam("pl")),
+            [{"cid": c.id, "st": c.state, "on": c.state_on, "pl": c.plan} for c in moved],
+        )
+    rows = [
+        {**m, "case_id": c.id, "by_user_id": None, "recorded_at": stamp}
+        for c in latest.values()
+        for m in c.moves
+    ]
+    if rows:
+        conn.execute(insert(CaseTransition), rows)
 
 
 def sync_cases(
@@ -93,74 +200,47 @@ def sync_cases(
     rules = rules or SyncRules()
     when = pd.Timestamp(as_of)
     events = data_events(tables, when, rules)
-    where = places(tables, when)
-    report = SyncReport()
+    if progress:
+        progress(0, 3)
     with engine.begin() as conn:
         latest, keys = _ledger_state(conn)
-        total = len(events)
-        for i, ev in enumerate(events.itertuples(index=False)):
-            if progress and i % 1000 == 0:
-                progress(i, total)
-            if ev.student_id not in where.index:
-                report.skipped += 1
-                continue
-            place = _place(where.loc[ev.student_id])
-            child = (place.county, str(ev.student_id))
-            if ev.key in keys[child]:
-                continue
-            current = latest.get(child)
-            on = ev.on.date()
-            action = _wanted(ev.to, current)
-            # A fact dated before the child's last move is history someone already handled.
-            if action is None or (current is not None and on < current.state_on):
-                report.skipped += 1
-                continue
-            try:
-                if action == "open":
-                    case_id = ledger.open_case(
-                        conn, child[1], place, ev.to, on, ev.reason, None, ev.key
-                    )
-                    latest[child] = _Latest(case_id, ev.to, on, place.school_id)
-                    report.opened += 1
-                else:
-                    assert current is not None
-                    plan = None if pd.isna(ev.plan) else ev.plan
-                    ledger.move_case(conn, current.id, ev.to, on, ev.reason, plan, None, ev.key)
-                    current.state, current.state_on = ev.to, on
-                    report.moved += 1
-            except TransitionRefused:
-                report.skipped += 1
-                continue
-            keys[child].add(ev.key)
-        report.relocated = _relocate(conn, latest, where)
+        where = _places(tables, when, pd.concat([events["student_id"], _open_children(latest)]))
+        opened, report = _play(events, where, latest, keys)
         if progress:
-            progress(total, total)
-    report.by_state = _count_states(engine)
+            progress(1, 3)
+        _write(conn, opened, latest)
+        report.relocated = _relocate(conn, latest, where)
+        rows = conn.execute(select(Case.state, func.count()).group_by(Case.state)).all()
+    report.by_state = {s: int(n) for s, n in rows}
+    if progress:
+        progress(3, 3)
     return report
 
 
-def _relocate(conn: Connection, latest: dict, where: pd.DataFrame) -> int:
+def _open_children(latest: dict[Child, _Latest]) -> pd.Series:
+    return pd.Series(
+        [sid for (_, sid), c in latest.items() if c.state not in ("closed", "exempt")],
+        dtype=object,
+    )
+
+
+def _relocate(conn: Connection, latest: dict[Child, _Latest], where: dict[str, Place]) -> int:
     """Open cases follow a child who enrolled at another school of the same county."""
-    moved = 0
+    changes = []
     for (county, sid), case in latest.items():
-        if case.state in ("closed", "exempt") or sid not in where.index:
+        place = where.get(sid)
+        if case.state in ("closed", "exempt") or place is None or place.county != county:
             continue
-        row = where.loc[sid]
-        if row["county"] != county or row["school_id"] == case.school_id:
-            continue
+        if place.school_id != case.school_id:
+            changes.append(
+                {"cid": case.id, "tw": place.township, "sc": place.school_id, "gr": place.grade}
+            )
+            case.school_id = place.school_id
+    if changes:
         conn.execute(
             update(Case)
-            .where(Case.id == case.id)
-            .values(township=row["township"], school_id=row["school_id"], grade=int(row["grade"]))
+            .where(Case.id == bindparam("cid"))
+            .values(township=bindparam("tw"), school_id=bindparam("sc"), grade=bindparam("gr")),
+            changes,
         )
-        case.school_id = row["school_id"]
-        moved += 1
-    return moved
-
-
-def _count_states(engine: Engine) -> dict[str, int]:
-    from sqlalchemy import func
-
-    with engine.connect() as conn:
-        rows = conn.execute(select(Case.state, func.count()).group_by(Case.state)).all()
-    return {s: int(n) for s, n in rows}
+    return len(changes)

@@ -136,3 +136,13 @@ def test_returnees_carry_their_current_risk_until_the_case_closes(cases: CaseSer
     assert cases.returnees(who(cases.store, "county:C1"), TODAY, 50, EP) == []
     cases.move(county, case.case.id, "closed", D + dt.timedelta(90), None, None, TODAY, EP)
     assert cases.returnees(county, TODAY, 50, EP) == []
+
+
+def test_a_move_in_the_future_is_refused(cases: CaseService) -> None:
+    county = who(cases.store, "county:C0")
+    case = open_one(cases, county, "S00000")
+    with pytest.raises(TransitionRefused, match="future") as refused:
+        cases.move(
+            county, case.case.id, "confirmed", TODAY + dt.timedelta(5), None, None, TODAY, EP
+        )
+    assert refused.value.status == 422

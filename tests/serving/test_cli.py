@@ -70,3 +70,12 @@ def test_score_a_county_with_the_champion(
     store.close()
     assert record is not None and record.rank_county == 1 and record.factors
     assert record.factors[0]["zh"] and record.as_of.isoformat() == "2024-03-01"
+    # score's casework step: the ledger now holds the county's cases as of the score date
+    assert "Cases: " in result.output
+    from serving.cases.models import Case
+
+    reopened = ScoreStore.open(get_settings().database_url)
+    with reopened.engine.connect() as conn:
+        n_cases = len(conn.execute(Case.__table__.select()).all())
+    reopened.close()
+    assert n_cases > 0
