@@ -142,6 +142,7 @@ def main() -> None:
     out["resync_wall"], out["resync_cpu"] = time.perf_counter() - wall, _cpu() - cpu
     assert second.changed == 0, second
     out["cases"] = first.by_state
+    print({k: out[k] for k in ("sync_wall", "sync_cpu", "sync_load", "resync_wall")}, flush=True)
 
     direct, out["duckdb_wall"] = _duckdb_out_of_school(folder, AS_OF)
     with store.engine.connect() as conn:

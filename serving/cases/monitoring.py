@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, case, func, select
 
 from serving.auth import Principal
 from serving.cases.models import Case, CaseTransition
@@ -60,79 +60,78 @@ class Unit:
         return {**out, **self.counts}
 
 
-def _state_at(on: dt.date):  # -> subquery (case_id, state)
-    ranked = select(
-        CaseTransition.case_id,
-        CaseTransition.to_state.label("state"),
-        func.row_number()
-        .over(
-            partition_by=CaseTransition.case_id,
-            order_by=(CaseTransition.on_date.desc(), CaseTransition.id.desc()),
-        )
-        .label("rn"),
-    ).where(CaseTransition.on_date <= on)
-    sub = ranked.subquery()
-    return select(sub.c.case_id, sub.c.state).where(sub.c.rn == 1).subquery()
+_PLACE = ("county", "township", "school_id", "village")
+_STATES = ("suspected", "confirmed", "persuading", "returned", "closed", "exempt")
+_OPEN = ("suspected", "confirmed", "persuading", "returned")
+_OUT = ("confirmed", "persuading")
 
 
-def _moved_since(to: str, start: dt.date, on: dt.date):  # -> subquery (case_id)
-    return (
-        select(CaseTransition.case_id)
-        .where(
-            CaseTransition.to_state == to,
-            CaseTransition.on_date >= start,
-            CaseTransition.on_date <= on,
-        )
-        .distinct()
-        .subquery()
-    )
-
-
-def _case_counts(conn: Connection, who: Principal, on: dt.date, period: Period) -> list:
-    now, before = _state_at(on), _state_at(previous_end(on, period))
-    term = term_start(on)
-    back, closed = _moved_since("returned", term, on), _moved_since("closed", term, on)
-    out = now.c.state.in_(("confirmed", "persuading"))
-    was_out = before.c.state.in_(("confirmed", "persuading"))
-    open_now = now.c.state.in_(("suspected", "confirmed", "persuading", "returned"))
-
-    def n(cond) -> object:  # noqa: ANN001
-        return func.sum(case((cond, 1), else_=0))
-
-    keys = (Case.county, Case.township, Case.school_id, Case.village)
-    query = (
-        select(
-            *keys,
-            *(
-                n(now.c.state == s).label(s)
-                for s in ("suspected", "confirmed", "persuading", "returned", "closed", "exempt")
-            ),
-            n(back.c.case_id.is_not(None)).label("returned_this_term"),
-            n(closed.c.case_id.is_not(None)).label("closed_this_term"),
-            n(and_(open_now, Case.next_visit_due < on)).label("overdue"),
-            n(out).label("out_of_school"),
-            n(was_out).label("out_of_school_before"),
-        )
-        .join(now, now.c.case_id == Case.id, isouter=True)
-        .join(before, before.c.case_id == Case.id, isouter=True)
-        .join(back, back.c.case_id == Case.id, isouter=True)
-        .join(closed, closed.c.case_id == Case.id, isouter=True)
-        .group_by(*keys)
-    )
+def _case_counts(
+    conn: Connection, who: Principal, on: dt.date, period: Period
+) -> dict[tuple, dict[str, int]]:
+    """Case counts per (county, township, school_id, village), replaying each case's
+    transitions up to `on` and up to the end of the previous period."""
     clause = case_scope(who.scope)
+    cases = select(Case.id, *(getattr(Case, k) for k in _PLACE), Case.next_visit_due)
+    moves = (
+        select(CaseTransition.case_id, CaseTransition.to_state, CaseTransition.on_date)
+        .join(Case, Case.id == CaseTransition.case_id)
+        .where(CaseTransition.on_date <= on)
+        .order_by(CaseTransition.case_id, CaseTransition.on_date, CaseTransition.id)
+    )
     if clause is not None:
-        query = query.where(clause)
-    return conn.execute(query).all()
+        cases, moves = cases.where(clause), moves.where(clause)
+    before, term = previous_end(on, period), term_start(on)
+    now: dict[int, str] = {}
+    then: dict[int, str] = {}
+    back: set[int] = set()
+    closed: set[int] = set()
+    for case_id, to, day in conn.execute(moves):
+        now[case_id] = to  # ordered by date: the last one wins
+        if day <= before:
+            then[case_id] = to
+        if day >= term and to == "returned":
+            back.add(case_id)
+        if day >= term and to == "closed":
+            closed.add(case_id)
+    out: dict[tuple, dict[str, int]] = {}
+    for case_id, county, township, school, village, due in conn.execute(cases):
+        counts = out.setdefault((county, township, school, village), dict.fromkeys(COUNTS, 0))
+        state = now.get(case_id)
+        if state is None:
+            continue  # opened after `on`
+        counts[state] += 1
+        counts["returned_this_term"] += case_id in back
+        counts["closed_this_term"] += case_id in closed
+        counts["overdue"] += state in _OPEN and due is not None and due < on
+        counts["out_of_school"] += state in _OUT
+        counts["out_of_school_before"] += then.get(case_id) in _OUT
+    return out
+
+
+# Enrolled and high-tier counts change only with a new batch: kept per (store, batch, scope).
+_ENROLLED: dict[tuple[str, int, str, str], list] = {}
 
 
 def _enrolled(conn: Connection, who: Principal) -> list:
-    latest = (
-        select(Batch.id)
+    latest = conn.execute(
+        select(Batch.id, Batch.published_at)
         .where(Batch.published_at.is_not(None))
         .order_by(Batch.published_at.desc(), Batch.id.desc())
         .limit(1)
-        .scalar_subquery()
-    )
+    ).first()
+    if latest is None:
+        return []
+    url = conn.engine.url.render_as_string(hide_password=True)
+    key = (url, int(latest.id), str(latest.published_at), str(who.scope))
+    if key not in _ENROLLED:
+        if len(_ENROLLED) > 256:
+            _ENROLLED.clear()
+        _ENROLLED[key] = _enrolled_query(conn, who, int(latest.id))
+    return _ENROLLED[key]
+
+
+def _enrolled_query(conn: Connection, who: Principal, latest: int) -> list:
     query = (
         select(
             Score.county,
@@ -174,11 +173,11 @@ def monitoring(
             units[key] = Unit(**dict(zip(keys, key, strict=True)))  # type: ignore[arg-type]
         return units[key]
 
-    for r in _case_counts(conn, who, on, period):
-        got = unit(dict(r._mapping))
+    for place, counts in _case_counts(conn, who, on, period).items():
+        got = unit(dict(zip(_PLACE, place, strict=True)))
         if got is not None:
             for name in COUNTS[2:-1]:
-                got.counts[name] += int(getattr(r, name) or 0)
+                got.counts[name] += counts[name]
     if level != "village":  # the latest batch knows schools, not villages
         for r in _enrolled(conn, who):
             got = unit(dict(r._mapping))
