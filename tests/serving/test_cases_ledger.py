@@ -134,7 +134,7 @@ def test_returnees_carry_their_current_risk_until_the_case_closes(cases: CaseSer
         (case.case.id, expected.risk, expected.tier)  # type: ignore[union-attr]
     ]
     assert cases.returnees(who(cases.store, "county:C1"), TODAY, 50, EP) == []
-    cases.move(county, case.case.id, "closed", D + dt.timedelta(90), None, None, TODAY, EP)
+    cases.move(county, case.case.id, "closed", D + dt.timedelta(5), None, None, TODAY, EP)
     assert cases.returnees(county, TODAY, 50, EP) == []
 
 
