@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     champion_alias: str = "champion"
     model_poll_seconds: float = 30.0
     """How often the server checks whether the champion alias moved (0: never)."""
+    cases_absent_days: int = 10
+    """Consecutive unexcused absent school days that open a suspected case."""
+    cases_close_days: int = 90
+    """Days a returned child stays in school before the case closes."""
 
     @field_validator("home")
     @classmethod

@@ -16,7 +16,7 @@ import pandas as pd
 from features.catalogue import CATALOGUE, ID_COLUMNS, conform
 from features.contract import Tables, school_year_of
 from features.errors import UserError
-from features.indicators.household import sibling_left
+from features.indicators.household import left_before, sibling_left
 from features.indicators.keys import positions, take_rows
 from features.indicators.population import roster as build_roster
 from features.indicators.population import school_year_start
@@ -107,6 +107,7 @@ def build_features(
         frame["sibling_left"] = sibling_left(
             tables.students, tables.dropouts, frame["student_id"], when
         )
+        frame["left_before"] = left_before(tables.dropouts, frame["student_id"], when)
     elif engine == "dask":
         from features.engines.dask import run_dask
 

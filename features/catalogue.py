@@ -344,6 +344,15 @@ _INDICATORS: tuple[Indicator, ...] = (
         ("first year of junior school (grade 7)", "初中一年级（七年级）"),
         direction=_R,
     ),
+    _ind(
+        "left_before",
+        "enrollment",
+        "bool",
+        "flag",
+        ("has left school before and came back", "曾辍学后复学"),
+        default=0,
+        direction=_R,
+    ),
     # demographics
     _ind("gender", "demographics", "category", "category", ("gender", "性别"), categories=GENDERS),
     _ind("age", "demographics", "float", "years", ("age", "年龄"), direction=_R),

@@ -88,6 +88,7 @@ def score(
                 force=force,
             )
         serving_now = store.latest_batch()
+        synced = _sync_cases(store, tables, as_of.date())  # after the bar: one live display
         if out is not None:
             write_out(frame, out)
     except UserError as exc:
@@ -108,6 +109,7 @@ def score(
         f"{scorer.model_version}: {counts.get('high', 0):,} high, "
         f"{counts.get('medium', 0):,} medium. {status}" + (f" Written to {out}." if out else "")
     )
+    console.print(synced)
 
 
 def publish_batch(
@@ -131,6 +133,15 @@ def publish_batch(
         f"{info.n_students:,} students) is in service now: case workers see it from their "
         "next request."
     )
+
+
+def _sync_cases(store, tables, as_of: dt.date) -> str:  # noqa: ANN001
+    """The casework step of `score`: the ledger follows the data scored."""
+    from dropout_risk.commands.cases import describe, run_sync
+
+    settings = get_settings()
+    report = run_sync(store, tables, as_of, settings.cases_absent_days, settings.cases_close_days)
+    return describe(report)
 
 
 def serve(

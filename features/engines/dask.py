@@ -106,6 +106,7 @@ def _sibling_join(features: dd.DataFrame, tables: Tables, as_of: pd.Timestamp) -
     joined = joined.merge(leavers, on="household_id", how="left")
     joined = joined.merge(left.assign(self_left=1), on="student_id", how="left")
     joined["sibling_left"] = (joined["leavers"].fillna(0) - joined["self_left"].fillna(0)) > 0
+    joined["left_before"] = joined["self_left"].fillna(0) > 0
     return joined.drop(columns=["household_id", "leavers", "self_left"])
 
 

@@ -23,7 +23,7 @@ from features.indicators.keys import positions, take_rows
 from features.indicators.population import school_year_start
 
 # Every indicator except those computed across schools.
-CROSS_SCHOOL = ("sibling_left",)
+CROSS_SCHOOL = ("sibling_left", "left_before")
 
 
 @dataclass(frozen=True)

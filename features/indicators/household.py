@@ -1,4 +1,5 @@
-"""Household indicators: poverty, left-behind status and guardian, and siblings who left school.
+"""Household indicators: poverty, left-behind status and guardian, siblings who left school
+(and the child's own earlier departure, computed the same way across schools).
 
 A household's state at `T` is its latest record dated before `T`. A household "exited
 poverty within the last year" when it is not registered poor now but was at some point in
@@ -82,3 +83,10 @@ def sibling_left(
     leavers_n = who["leavers"].fillna(0).to_numpy(np.int64)
     self_left = member(who["student_id"], left)
     return (leavers_n - self_left) > 0
+
+
+def left_before(dropouts: pd.DataFrame, student_ids: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
+    """True where the student has left school before `as_of` (and, being in the population,
+    came back): returnees leave again more often than others, so they are watched."""
+    left = dropouts.loc[dropouts["left_on"] < as_of, "student_id"].unique()
+    return member(student_ids, left)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from serving.routes import (
+    cases,
     health,
     history,
     last_visits,
     me,
     model,
+    monitoring,
     score,
     students,
     visits,
@@ -26,4 +28,6 @@ ROUTERS: list[APIRouter] = [
     history.router,
     last_visits.router,
     me.router,
+    cases.router,
+    monitoring.router,
 ]

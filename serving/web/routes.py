@@ -57,6 +57,12 @@ def build_router() -> APIRouter:
         """A student's card; the same shell for every id, so the path reveals nothing."""
         return shell(request)
 
+    @router.get("/cases", response_class=HTMLResponse)
+    @router.get("/cases/{rest:path}", response_class=HTMLResponse)
+    def cases_page(request: Request, rest: str = "") -> HTMLResponse:
+        """The cases tab: case list, case card, monitoring (one shell; the path picks the view)."""
+        return templates.TemplateResponse(request, "cases.html", {}, headers=HEADERS)
+
     return router
 
 

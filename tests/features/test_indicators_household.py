@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -98,3 +100,22 @@ def test_sibling_left_crosses_schools(features: pd.DataFrame) -> None:
     assert not features.loc["s3", "sibling_left"]
     assert "s4" in features.index  # still in school at the snapshot
     assert not features["sibling_left"].isna().any()
+
+
+def test_left_before_is_the_childs_own_earlier_departure(features: pd.DataFrame) -> None:
+    # s2 left in May and came back before the snapshot; s4 leaves on the snapshot day.
+    assert features.loc["s2", "left_before"]
+    assert not features.loc["s1", "left_before"]
+    assert not features.loc["s4", "left_before"]  # not yet known
+    assert not features["left_before"].isna().any()
+
+
+def test_left_before_is_an_indicator_the_model_reads() -> None:
+    from features.catalogue import CATALOGUE, feature_names
+    from training.spec import load_spec
+
+    assert CATALOGUE["left_before"].direction == "higher_is_riskier"
+    for path in (Path(__file__).resolve().parents[2] / "models").glob("*.yaml"):
+        spec = load_spec(path)
+        names = feature_names() if spec.indicators == "all" else spec.indicators
+        assert "left_before" in names and "left_before" not in spec.exclude, path

@@ -104,3 +104,12 @@ def test_score_a_county_with_the_champion(
     store = ScoreStore.open(get_settings().database_url)
     assert store.latest_batch().id == prepared  # type: ignore[union-attr]
     store.close()
+    # score's casework step: the ledger now holds the county's cases as of the score date
+    assert "Cases: " in result.output
+    from serving.cases.models import Case
+
+    reopened = ScoreStore.open(get_settings().database_url)
+    with reopened.engine.connect() as conn:
+        n_cases = len(conn.execute(Case.__table__.select()).all())
+    reopened.close()
+    assert n_cases > 0
