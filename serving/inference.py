@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -46,19 +45,6 @@ def encode_rows(served: ServedModel, rows: Sequence[Mapping[str, Value]]) -> np.
     return x
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _describe(name: str, value: Value, lang: str) -> str:
-    from features.catalogue import CATALOGUE, describe
-
-    if name in CATALOGUE:
-        try:
-            return describe(name, value, lang)  # type: ignore[arg-type]
-        except (KeyError, ValueError, TypeError):
-            pass
-    shown = "unknown" if value is None else value
-    return f"{name.replace('_', ' ')}: {shown}" if lang == "en" else f"{name}：{shown}"
-
-
 def _readers(served: ServedModel) -> list[Callable[[float], Value]]:
     """Per feature, how a matrix cell reads back in the row's words (level, bool, number)."""
     from features.catalogue import CATALOGUE
@@ -82,37 +68,36 @@ def _readers(served: ServedModel) -> list[Callable[[float], Value]]:
     return readers
 
 
-def top_factors(served: ServedModel, x: np.ndarray, k: int = 5) -> list[list[dict[str, Any]]]:
-    """Per row, up to k indicators that raise the risk most (pred_contrib), in zh and en.
+def top_factors(
+    served: ServedModel, x: np.ndarray, k: int = 5, references: np.ndarray | None = None
+) -> list[list[dict[str, Any]]]:
+    """Per row, up to k actionable reasons that raise the risk (strongest first), then the
+    context facts; see `serving.reasons` for which indicators may be shown as a reason.
 
-    Ties between equal contributions go to the indicator listed first in the model.
+    `references` (rows x features): each indicator's average in the row's school, for the
+    comparison in the words. Ties between equal contributions go to the model's order.
     """
+    from serving.reasons import factor, select
+
     n_features = x.shape[1]
     contrib = served.scorer.booster.predict(x, pred_contrib=True)[:, :n_features]
-    order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
-    top = np.take_along_axis(contrib, order, axis=1)
-    cells = np.take_along_axis(x, order, axis=1)
     features = served.scorer.features
     readers = _readers(served)
     out = []
-    for js, cs, vs in zip(order.tolist(), top.tolist(), cells.tolist(), strict=True):
-        factors = []
-        for j, c, v in zip(js, cs, vs, strict=True):
-            if c <= 0:
-                break
-            name = features[j]
-            value = None if math.isnan(v) else readers[j](v)
-            factors.append(
-                {
-                    "indicator": name,
-                    "value": value,
-                    "contribution": round(c, 6),
-                    "en": _describe(name, value, "en"),
-                    "zh": _describe(name, value, "zh"),
-                }
-            )
-        out.append(factors)
+    for i in range(len(x)):
+        values = [None if math.isnan(v) else readers[j](v) for j, v in enumerate(x[i].tolist())]
+        refs = None if references is None else references[i].tolist()
+        reasons, context = select(features, contrib[i].tolist(), values, refs, k)
+        shown = [
+            factor(features[j], values[j], contrib[i, j], _ref(refs, j), "reason") for j in reasons
+        ]
+        shown += [factor(features[j], values[j], 0.0, None, "context") for j in context]
+        out.append(shown)
     return out
+
+
+def _ref(refs: list[float] | None, j: int) -> float | None:
+    return None if refs is None or math.isnan(refs[j]) else refs[j]
 
 
 def tiers(served: ServedModel, risk: np.ndarray) -> list[str | None]:

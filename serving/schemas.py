@@ -33,6 +33,11 @@ class Factor(BaseModel):
     contribution: float = Field(description="Push on the log-odds of leaving (pred_contrib).")
     en: str
     zh: str
+    kind: Literal["reason", "context"] = Field(
+        default="reason", description="reason: raises this child's risk; context: a fact only."
+    )
+    domain: str | None = Field(default=None, description="attendance, learning, family, ...")
+    school_mean: float | None = Field(default=None, description="The school's average.")
 
 
 class StudentScore(BaseModel):

@@ -18,6 +18,7 @@ import pandas as pd
 from features.errors import UserError
 from serving import inference
 from serving.lifecycle import ServedModel
+from serving.reasons import school_means
 
 if TYPE_CHECKING:
     from serving.store import ScoreStore
@@ -91,7 +92,8 @@ def score_frame(
     positions = out.index.get_indexer(ordered.index)
     high, medium = tier_shares(scorer.meta)
     out["tier"] = assign_tiers(positions, high, medium)
-    factors = inference.top_factors(served, x, k)
+    means = school_means(features, scorer.features)
+    factors = inference.top_factors(served, x, k, means)
     out["factors"] = pd.Series(factors, index=features.index, dtype=object).reindex(out.index)
     if names is not None:
         by_id = names.astype(object).where(names.notna(), None)

@@ -254,7 +254,7 @@ function renderList() {
   body.replaceChildren();
   rows.forEach((s, i) => {
     const reasons = el("ul", { class: "reasons" });
-    for (const f of s.factors.filter((f) => f.contribution > 0).slice(0, 3)) {
+    for (const f of reasonsOf(s.factors).slice(0, 3)) {
       reasons.append(el("li", { text: factorText(f) }));
     }
     const student = el("td", { class: "student lead" }, studentLink(s));
@@ -350,18 +350,29 @@ function renderCard() {
   renderVisits();
 }
 
+// Reasons raise this child's risk (an older batch's factors carry no kind: keep the raising
+// ones); context is a fact, shown without a direction.
+const reasonsOf = (factors) =>
+  factors.filter((f) => (f.kind ? f.kind === "reason" : f.contribution > 0));
+const contextOf = (factors) => factors.filter((f) => f.kind === "context");
+// One scale for every bar on every card: a full bar is this push on the log-odds.
+const BAR_FULL_LOGODDS = 1.5;
+
 function renderFactors(factors) {
-  const biggest = Math.max(1e-9, ...factors.map((f) => Math.abs(f.contribution)));
+  const reasons = reasonsOf(factors);
   $("factors").replaceChildren(
-    ...factors.map((f) => {
-      const up = f.contribution > 0;
-      const bar = el("span", { class: up ? "bar" : "bar down", "aria-hidden": "true" });
-      bar.style.width = `${Math.max(4, (100 * Math.abs(f.contribution)) / biggest)}%`;
+    ...reasons.map((f) => {
+      const bar = el("span", { class: "bar", "aria-hidden": "true" });
+      bar.style.width = `${Math.max(4, Math.min(100, (100 * f.contribution) / BAR_FULL_LOGODDS))}%`;
       const item = el("li", { text: factorText(f) });
-      item.append(el("span", { class: "dir", text: `${up ? "▲" : "▼"} ${t(up ? "raises" : "lowers")}` }), bar);
+      item.append(el("span", { class: "dir", text: `▲ ${t("raises")}` }), bar);
       return item;
     }),
   );
+  $("no-reasons").hidden = reasons.length > 0;
+  const context = contextOf(factors).map(factorText);
+  const sep = state.lang === "zh" ? "，" : ", ";
+  $("context").textContent = context.length ? t("context_line", { facts: context.join(sep) }) : "";
 }
 
 const SVG = "http://www.w3.org/2000/svg";
