@@ -17,6 +17,7 @@ import pandas as pd
 
 from features.errors import UserError
 from serving import inference
+from serving.compulsory import PAST_AGE_TIER, past_compulsory_age
 from serving.lifecycle import ServedModel
 from serving.reasons import school_means
 
@@ -85,13 +86,20 @@ def score_frame(
     out["grade"] = features["grade"].astype("int64").to_numpy()
     out["risk"] = risk
     # Rank order: risk descending, then student_id ascending (stable on a pre-sorted frame).
+    # Children past compulsory-school age are not ranked: tier `past_age`, ranks 0.
     out = out.sort_values("student_id", kind="stable")
-    ordered = out.sort_values("risk", ascending=False, kind="stable")
-    out["rank_in_school"] = ordered.groupby("school_id").cumcount().reindex(out.index) + 1
-    out["rank_in_county"] = ordered.groupby("county").cumcount().reindex(out.index) + 1
-    positions = out.index.get_indexer(ordered.index)
+    past = pd.Series(past_compulsory_age(features), index=features.index)
+    past = past.reindex(out.index).to_numpy()
+    ranked = out[~past]
+    ordered = ranked.sort_values("risk", ascending=False, kind="stable")
+    for key, column in (("school_id", "rank_in_school"), ("county", "rank_in_county")):
+        rank = ordered.groupby(key).cumcount().reindex(out.index) + 1
+        out[column] = rank.fillna(0).astype("int64")
+    positions = ranked.index.get_indexer(ordered.index)
     high, medium = tier_shares(scorer.meta)
-    out["tier"] = assign_tiers(positions, high, medium)
+    tiers = np.full(len(out), PAST_AGE_TIER, dtype=object)
+    tiers[~past] = assign_tiers(positions, high, medium)
+    out["tier"] = tiers
     means = school_means(features, scorer.features)
     factors = inference.top_factors(served, x, k, means)
     out["factors"] = pd.Series(factors, index=features.index, dtype=object).reindex(out.index)

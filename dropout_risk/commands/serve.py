@@ -78,6 +78,11 @@ def score(
         f"{counts.get('medium', 0):,} medium. Batch {batch} is in service."
         + (f" Written to {out}." if out else "")
     )
+    if counts.get("past_age", 0):
+        console.print(
+            f"{counts['past_age']:,} students are past compulsory-school age (16 by 31 August "
+            "before the school year): listed apart, not ranked."
+        )
 
 
 def serve(

@@ -76,6 +76,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tier_high": ("高", "High"),
     "tier_medium": ("中", "Medium"),
     "tier_low": ("低", "Low"),
+    "tier_past_age": ("超龄", "Over age"),
+    "past_age_note": (
+        "另有 {n} 名在校学生已超过义务教育年龄（入学年度8月31日已满16周岁），不参与排序。",
+        "{n} more students in school are past compulsory-school age (16 by 31 August before "
+        "the school year) and are not ranked.",
+    ),
+    "past_age_link": ("查看这些学生", "See them"),
+    "past_age_heading": (
+        "已超过义务教育年龄的在校学生（不参与排序）",
+        "Students past compulsory-school age (not ranked)",
+    ),
+    "past_age_card": (
+        "已超过义务教育年龄，不参与排序",
+        "Past compulsory-school age: not ranked",
+    ),
     "capacity_line": ("以上为本轮走访名额", "This round's visits end here"),
     "more": ("显示更多", "Show more"),
     "showing": ("显示 {shown} 名，共 {total} 名", "Showing {shown} of {total}"),

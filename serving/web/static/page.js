@@ -279,9 +279,20 @@ function renderList() {
       body.append(el("tr", { class: "capacity-end" }, cell));
     }
   });
+  renderPastAge();
   $("list-empty").hidden = rows.length > 0;
   $("list-count").textContent = t("showing", { shown: rows.length, total });
   $("more").hidden = rows.length >= total;
+}
+
+// Children past compulsory-school age are listed apart, so an official sees why they are
+// not ranked; the list's heading says so when they are the ones shown.
+function renderPastAge() {
+  const apart = state.list.filters.tier === "past_age";
+  const n = state.me.tiers?.past_age || 0;
+  $("list-h").textContent = t(apart ? "past_age_heading" : "list_heading");
+  $("past-age").hidden = apart || n === 0;
+  $("past-age-text").textContent = t("past_age_note", { n });
 }
 
 function applyFilters(event) {
@@ -341,7 +352,9 @@ function renderCard() {
   const months = Math.round((state.me?.horizon_days ?? 180) / 30);
   $("card-note").textContent = t("risk_note", { k: words, months });
   $("card-ranks").textContent = [
-    t("ranks", { school: s.rank_in_school, county: s.rank_in_county }),
+    s.tier === "past_age"
+      ? t("past_age_card")
+      : t("ranks", { school: s.rank_in_school, county: s.rank_in_county }),
     t("as_of", { date: s.as_of }),
     t("model_version", { v: s.model_version }),
   ].join(" · ");
