@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Outcome = Literal["stays_in_school", "returned_to_class", "new_class", "vocational_school", "left"]
+from serving.outcomes import Outcome
+
 Tier = Literal["high", "medium", "low", "past_age"]
 IndicatorValue = float | int | bool | str | None
 

@@ -35,6 +35,7 @@ from serving.audit import AuditWriter
 from serving.auth import Principal, Role, Scope, hash_token, new_token
 from serving.db import make_engine, upgrade
 from serving.models import AuditEntry, Batch, Score, User, Visit
+from serving.outcomes import OUTCOMES
 
 SCORE_COLUMNS = (
     "student_id",
@@ -49,7 +50,6 @@ SCORE_COLUMNS = (
     "rank_county",
     "factors",
 )
-OUTCOMES = ("stays_in_school", "returned_to_class", "new_class", "vocational_school", "left")
 _CHUNK = 5_000
 # Published batches kept: enough for the risk trend on the case workers' page.
 KEEP_BATCHES = 12

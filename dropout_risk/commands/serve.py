@@ -39,6 +39,7 @@ def score(
     from dropout_risk.commands.data import load_validated
     from features.build import build_features
     from features.errors import UserError
+    from serving.people import record_people
     from serving.scoring import publish, score_frame, write_out
     from training.scorer import RiskScorer
 
@@ -64,6 +65,7 @@ def score(
                 names = tables.students.set_index("student_id")["name"]
             frame = score_frame(scorer, features, names)
             bar.update(task, description="publishing", completed=0, total=len(frame))
+            record_people(store.engine, tables, features)  # names and contacts, before the batch
             batch = publish(store, frame, progress=lambda n: bar.advance(task, n))
         if out is not None:
             write_out(frame, out)

@@ -153,8 +153,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "outcome_new_class": ("转入新班级", "New class"),
     "outcome_vocational_school": ("进入职业学校", "Vocational school"),
     "outcome_left": ("已离校", "Left school"),
+    "outcome_agreed_to_return": ("同意返校", "Agreed to return"),
+    "outcome_not_home": ("家中无人", "Nobody at home"),
+    "outcome_parent_refused": ("家长拒绝", "Parents refused"),
+    "outcome_child_working_away": ("学生外出务工", "The child works away"),
+    "outcome_moved_away": ("随家人外迁", "Moved away with the family"),
 }
-OUTCOMES = ("stays_in_school", "returned_to_class", "new_class", "vocational_school", "left")
 
 
 def table(lang: Lang) -> dict[str, str]:

@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from serving.web.i18n import LANGS, OUTCOMES, pick, table
+from serving.outcomes import OUTCOMES
+from serving.web.i18n import LANGS, pick, table
 
 HERE = Path(__file__).resolve().parent
 LANG_COOKIE = "lang"
