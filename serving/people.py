@@ -117,6 +117,14 @@ def record_people(engine: Engine, tables, features: pd.DataFrame) -> int:
         }
         for r in frame.to_dict("records")
     ]
+    write_people(engine, counties, school_rows, people)
+    return len(people)
+
+
+def write_people(
+    engine: Engine, counties: list[str], school_rows: list[dict], people: list[dict]
+) -> None:
+    """Replace the given counties' school names and contacts in one transaction."""
     with engine.begin() as conn:
         conn.execute(delete(schools).where(schools.c.county.in_(counties)))
         conn.execute(delete(contacts).where(contacts.c.county.in_(counties)))
@@ -124,7 +132,6 @@ def record_people(engine: Engine, tables, features: pd.DataFrame) -> int:
             conn.execute(insert(schools), school_rows)
         for start in range(0, len(people), _CHUNK):
             conn.execute(insert(contacts), people[start : start + _CHUNK])
-    return len(people)
 
 
 def find_contacts(

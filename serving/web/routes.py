@@ -53,6 +53,11 @@ def build_router() -> APIRouter:
         """The watchlist (after sign-in)."""
         return shell(request)
 
+    @router.get("/visit-list", response_class=HTMLResponse)
+    def visit_list_page(request: Request) -> HTMLResponse:
+        """The printable visit list (after sign-in)."""
+        return shell(request)
+
     @router.get("/students/{student_id}", response_class=HTMLResponse)
     def student_page(request: Request, student_id: str) -> HTMLResponse:
         """A student's card; the same shell for every id, so the path reveals nothing."""

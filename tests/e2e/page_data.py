@@ -12,6 +12,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from serving.people import write_people
 from serving.scoring import publish, score_frame
 from serving.store import ScoreStore
 from tests.serving.serving_model import FEATURES, GUARDIANS
@@ -71,4 +72,36 @@ def publish_county(store: ScoreStore, scorer: RiskScorer, n: int = 240) -> pd.Da
     for step, as_of in enumerate(AS_OFS):
         frame = score_frame(scorer, indicators(who, as_of, step), names)
         publish(store, frame)
+    write_people(store.engine, ["C0"], school_rows(), contact_rows(who, AS_OFS[-1]))
     return frame
+
+
+SCHOOL_NAMES = ("城关一小", "城关二小", "城关中学", "河口小学", "河口中学", "上坪教学点")
+VILLAGES = ("上坪村", "下沟村", "河湾村")
+
+
+def school_rows() -> list[dict]:
+    """The six schools' names (what schools.csv holds)."""
+    return [
+        {"county": "C0", "school_id": f"SCH{s:02d}", "name": name, "township": TOWNSHIPS[s // 3]}
+        for s, name in enumerate(SCHOOL_NAMES)
+    ]
+
+
+def contact_rows(who: pd.DataFrame, as_of: dt.date) -> list[dict]:
+    """Each child's guardian, village, address and phone (what households.csv holds)."""
+    return [
+        {
+            "county": "C0",
+            "student_id": sid,
+            "guardian": "grandparents" if i % 3 == 0 else "parents",
+            "father_migrant": i % 3 == 0,
+            "mother_migrant": i % 3 == 0,
+            "village": VILLAGES[i % 3],
+            "address": f"{VILLAGES[i % 3]}{i % 7 + 1}组{i}号",
+            "guardian_name": None,
+            "guardian_phone": f"1390000{i:04d}",
+            "as_of": as_of,
+        }
+        for i, sid in enumerate(who["student_id"])
+    ]

@@ -45,6 +45,7 @@ function setLang(lang) {
   if (state.list && !$("list-view").hidden) renderList();
   if (state.card && !$("card-view").hidden) renderCard();
   if (!$("notfound-view").hidden) renderNotFound();
+  if (state.visitList && !$("visitlist-view").hidden) renderVisitList();
 }
 
 // Whole percent points: a calibrated risk is not more precise than that.
@@ -104,7 +105,7 @@ async function apiJson(path) {
 
 // ---- views and routing -------------------------------------------------------------------
 
-const VIEWS = ["signin-view", "list-view", "card-view", "notfound-view"];
+const VIEWS = ["signin-view", "list-view", "card-view", "visitlist-view", "notfound-view"];
 
 function show(view) {
   for (const id of VIEWS) $(id).hidden = id !== view;
@@ -133,8 +134,10 @@ async function route() {
       state.me = await apiJson("/v1/me");
       renderWho();
     }
+    if (!state.schools) await loadSchools();
     const match = location.pathname.match(/^\/students\/([^/]+)\/?$/);
     if (match) await openCard(decodeURIComponent(match[1]));
+    else if (location.pathname === "/visit-list") await openVisitList();
     else await openList();
   } catch (error) {
     if (error instanceof SignedOut) return;
@@ -170,7 +173,7 @@ async function signIn(event) {
 
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
-  state.me = state.list = state.card = null;
+  state.me = state.list = state.card = state.schools = state.visitList = null;
   $("watchlist-body").replaceChildren();
   show("signin-view");
   if (location.pathname !== "/") history.replaceState(null, "", "/");
@@ -194,16 +197,28 @@ function filtersFromUrl() {
   return filters;
 }
 
-function fillSelect(select, values, chosen) {
+function fillSelect(select, values, chosen, label = (v) => v) {
   const first = select.options[0];
-  select.replaceChildren(first, ...values.map((v) => el("option", { value: v, text: v })));
+  select.replaceChildren(first, ...values.map((v) => el("option", { value: v, text: label(v) })));
   select.value = values.includes(chosen) ? chosen : "";
 }
+
+// School names by (county, school id); a school id alone when it names one school.
+async function loadSchools() {
+  state.schools = {};
+  for (const s of await apiJson("/v1/schools")) {
+    state.schools[`${s.county}/${s.school_id}`] = s.name;
+    state.schools[s.school_id] = s.school_id in state.schools ? s.school_id : s.name;
+  }
+}
+
+const schoolName = (schoolId, county) =>
+  (state.schools && (state.schools[`${county}/${schoolId}`] || state.schools[schoolId])) || schoolId;
 
 async function openList() {
   show("list-view");
   const filters = filtersFromUrl();
-  fillSelect($("f-school"), state.me.schools, filters.school_id);
+  fillSelect($("f-school"), state.me.schools, filters.school_id, (id) => schoolName(id));
   fillSelect($("f-township"), state.me.townships, filters.township);
   $("f-tier").value = filters.tier || "";
   // Filters start open on a wide screen or when one is set; folded on a phone.
@@ -266,7 +281,7 @@ function renderList() {
       student,
       el("td", { class: "num lead risk", text: pct(s.risk) }),
       el("td", { class: "lead" }, tierBadge(s.tier)),
-      el("td", { class: "pair", ...labels("col_school"), text: s.school_id }),
+      el("td", { class: "pair", ...labels("col_school"), text: schoolName(s.school_id, s.county) }),
       el("td", { class: "pair", ...labels("col_grade"), text: t("grade_n", { g: s.grade }) }),
       el("td", labels("col_reasons"), reasons),
       el("td", { class: "num", ...labels("col_last_visit"), text: lastVisits[s.student_id] || t("never_visited") }),
@@ -283,6 +298,9 @@ function renderList() {
   $("list-empty").hidden = rows.length > 0;
   $("list-count").textContent = t("showing", { shown: rows.length, total });
   $("more").hidden = rows.length >= total;
+  const params = new URLSearchParams();
+  for (const key of ["school_id", "township"]) if (state.list.filters[key]) params.set(key, state.list.filters[key]);
+  $("to-visit-list").setAttribute("href", params.size ? `/visit-list?${params}` : "/visit-list");
 }
 
 // Children past compulsory-school age are listed apart, so an official sees why they are
@@ -324,8 +342,13 @@ async function openCard(studentId) {
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const student = await response.json();
   const base = `/v1/students/${encodeURIComponent(studentId)}`;
-  const [history, visits] = await Promise.all([apiJson(`${base}/history`), apiJson(`${base}/visits`)]);
-  state.card = { student, history, visits };
+  const [history, visits, contact] = await Promise.all([
+    apiJson(`${base}/history`),
+    apiJson(`${base}/visits`),
+    // Contact details are for case workers in scope; anyone else simply sees no panel.
+    api(`${base}/contact`).then((r) => (r.ok ? r.json() : null)),
+  ]);
+  state.card = { student, history, visits, contact };
   show("card-view");
   renderCard();
   resetVisitForm();
@@ -341,7 +364,7 @@ function renderCard() {
   $("card-h").textContent = s.name || t("no_name");
   $("card-sub").textContent = [
     t("student_id", { id: s.student_id }),
-    s.school_id,
+    schoolName(s.school_id, s.county),
     s.township,
     t("grade_n", { g: s.grade }),
   ].join(" · ");
@@ -360,7 +383,102 @@ function renderCard() {
   ].join(" · ");
   renderTrend(history);
   renderFactors(s.factors);
+  renderContact(state.card.contact);
   renderVisits();
+}
+
+function guardianText(c) {
+  const who = c.guardian ? t(`guardian_${c.guardian}`) : t("unknown");
+  const away =
+    c.father_migrant && c.mother_migrant
+      ? t("both_away")
+      : c.father_migrant
+        ? t("father_away")
+        : c.mother_migrant
+          ? t("mother_away")
+          : "";
+  const name = c.guardian_name ? ` ${c.guardian_name}` : "";
+  return away ? `${who}${name}（${away}）` : `${who}${name}`;
+}
+
+function contactPairs(c) {
+  return [
+    [t("guardian"), guardianText(c)],
+    [t("village"), c.village || t("unknown")],
+    [t("address"), c.address || t("unknown")],
+    [t("phone"), c.guardian_phone || t("unknown")],
+  ];
+}
+
+function renderContact(c) {
+  $("contact-panel").hidden = !c;
+  if (!c) return;
+  $("contact").replaceChildren(
+    ...contactPairs(c).flatMap(([k, v]) => {
+      const value = el("dd", { text: v });
+      if (k === t("phone") && c.guardian_phone) {
+        value.replaceChildren(el("a", { href: `tel:${c.guardian_phone}`, text: c.guardian_phone }));
+      }
+      return [el("dt", { text: k }), value];
+    }),
+  );
+}
+
+// ---- the printable visit list ------------------------------------------------------------
+
+async function openVisitList() {
+  show("visitlist-view");
+  const params = new URLSearchParams(location.search);
+  const query = new URLSearchParams();
+  for (const key of ["school_id", "township", "village"]) if (params.get(key)) query.set(key, params.get(key));
+  query.set("limit", "40");
+  state.visitList = { data: await apiJson(`/v1/visit-list?${query}`), params };
+  renderVisitList();
+  $("vl-h").focus();
+}
+
+function renderVisitList() {
+  const { data, params } = state.visitList;
+  fillSelect($("vl-school"), state.me.schools, params.get("school_id"), (id) => schoolName(id));
+  fillSelect($("vl-village"), data.villages, params.get("village"));
+  const place = [params.get("school_id") && schoolName(params.get("school_id")), params.get("village")]
+    .filter(Boolean)
+    .join(" · ");
+  $("vl-sub").textContent = [place, t("visit_list_sub", { date: data.as_of || "", n: data.students.length })]
+    .filter(Boolean)
+    .join(" · ");
+  $("vl-body").replaceChildren(
+    ...data.students.map((e, i) => {
+      const s = e.student;
+      const who = el("td", { class: "student" }, studentLink(s));
+      who.append(
+        el("span", { class: "sid", text: `${s.student_id} · ${e.school_name || s.school_id} · ${t("grade_n", { g: s.grade })}` }),
+      );
+      const contact = el("td");
+      if (e.contact) {
+        for (const [k, v] of contactPairs(e.contact)) contact.append(el("div", { text: `${k}：${v}` }));
+      } else contact.textContent = t("unknown");
+      const reasons = el("ul", { class: "reasons" });
+      for (const f of reasonsOf(s.factors).slice(0, 3)) reasons.append(el("li", { text: factorText(f) }));
+      return el(
+        "tr",
+        { "data-student": s.student_id },
+        el("td", { class: "num", text: String(i + 1) }),
+        who,
+        contact,
+        el("td", {}, reasons),
+        el("td", { class: "notes-space" }),
+      );
+    }),
+  );
+  $("vl-empty").hidden = data.students.length > 0;
+}
+
+function applyVisitListFilters(event) {
+  event.preventDefault();
+  const params = new URLSearchParams();
+  for (const [key, value] of new FormData($("vl-form"))) if (value) params.set(key, value);
+  navigate(params.size ? `/visit-list?${params}` : "/visit-list");
 }
 
 // Reasons raise this child's risk (an older batch's factors carry no kind: keep the raising
@@ -505,6 +623,8 @@ function start() {
   $("filter-form").addEventListener("submit", applyFilters);
   $("clear-filters").addEventListener("click", () => navigate("/"));
   $("search-form").addEventListener("submit", search);
+  $("vl-form").addEventListener("submit", applyVisitListFilters);
+  $("vl-print").addEventListener("click", () => window.print());
   $("more").addEventListener("click", () => loadMore().catch(() => status(t("error"))));
   $("visit-form").addEventListener("submit", (e) => recordVisit(e).catch(() => status(t("error"))));
   document.addEventListener("click", onNavClick);
