@@ -165,9 +165,53 @@ def users_add(
     print(token)
 
 
+def users_code(
+    name: Annotated[str, typer.Argument(help="Whose phone signs in with the code.")],
+    by: Annotated[
+        str, typer.Option(help="Who issues it (the county or township administrator).")
+    ] = "county education bureau",
+) -> None:
+    """Issue a one-time sign-in code (10 minutes, once) for NAME's phone; older codes stop."""
+    from features.errors import UserError
+    from serving.signin import CODE_TTL, issue_code, pretty
+
+    store = _open_store()
+    try:
+        code = issue_code(store.engine, name, by)
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    err_console.print(
+        f"Sign-in code for {name!r}, valid once within {minutes} minutes. Read it to them "
+        "in person or by phone; they type it on the page's sign-in screen:"
+    )
+    print(pretty(code))
+
+
+def users_signout(
+    name: Annotated[str, typer.Argument(help="Whose sessions and codes to revoke.")],
+) -> None:
+    """Sign NAME out on every phone at once (sessions and unused codes revoked)."""
+    from features.errors import UserError
+    from serving.signin import sign_out_everywhere
+
+    store = _open_store()
+    try:
+        n = sign_out_everywhere(store.engine, name)
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    console.print(f"Signed {name!r} out: {n} session(s) revoked. Their API token still works.")
+
+
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.command()(score)
     app.command()(serve)
     users_app.command("add")(users_add)
+    users_app.command("code")(users_code)
+    users_app.command("signout")(users_signout)
     app.add_typer(users_app, name="users")

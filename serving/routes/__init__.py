@@ -12,6 +12,7 @@ from serving.routes import (
     model,
     people,
     score,
+    session,
     students,
     visits,
     watchlist,
@@ -28,4 +29,5 @@ ROUTERS: list[APIRouter] = [
     last_visits.router,
     me.router,
     people.router,
+    session.router,
 ]

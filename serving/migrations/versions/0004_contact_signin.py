@@ -40,6 +40,7 @@ def upgrade() -> None:
     op.create_table(
         "signin_codes",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("slot", sa.String(8), nullable=False, index=True),
         sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
         sa.Column(
             "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
