@@ -22,13 +22,34 @@ TEXTS: dict[str, tuple[str, str]] = {
     "lang_switch_label": ("Switch to English", "切换到中文"),
     "signin_heading": ("登录", "Sign in"),
     "signin_intro": (
-        "请输入研究人员发给您的访问令牌。令牌只保存在当前浏览器标签页中，关闭标签页即失效。",
-        "Enter the access token a researcher gave you. It is kept only in this browser tab "
-        "and forgotten when you close the tab.",
+        "请输入管理员发给您的8位登录码。登录码只能使用一次，10分钟内有效；登录后12小时内无需重新登录。",
+        "Enter the 8-character sign-in code your administrator gave you. A code works once, "
+        "within 10 minutes; you then stay signed in for 12 hours.",
     ),
-    "token_label": ("访问令牌", "Access token"),
+    "signin_who": (
+        "登录码由县教育局（或乡镇中心学校）的系统管理员发放。没有登录码或登录码已失效，请与他们联系。",
+        "Sign-in codes are issued by the system administrator of the county education bureau "
+        "(or of the township's central school). Ask them if you have none or yours has expired.",
+    ),
+    "code_label": ("登录码", "Sign-in code"),
     "signin_button": ("登录", "Sign in"),
     "signin_failed": (
+        "登录码不正确、已使用或已过期，请向管理员重新索取。",
+        "This code is wrong, used or expired. Ask your administrator for a new one.",
+    ),
+    "signin_blocked": (
+        "输错次数过多，请15分钟后再试。",
+        "Too many wrong codes. Please try again in 15 minutes.",
+    ),
+    "token_heading": ("使用访问令牌登录（接口用户）", "Sign in with an access token (API users)"),
+    "token_intro": (
+        "访问令牌只保存在当前浏览器标签页中，关闭标签页即失效。",
+        "The token is kept only in this browser tab and forgotten when you close it.",
+    ),
+    "token_label": ("访问令牌", "Access token"),
+    "token_show": ("显示令牌", "Show the token"),
+    "token_button": ("用令牌登录", "Sign in with the token"),
+    "token_failed": (
         "令牌无效，请检查后重试。",
         "This token was not accepted. Check it and try again.",
     ),

@@ -1,6 +1,8 @@
 // The case workers' page: sign-in, watchlist and student card over the JSON API.
-// The bearer token lives in sessionStorage only (never in a URL or a cookie), so every
-// request carries the caller's own scope and the API's rules are the page's rules.
+// Phones sign in with a one-time code that the server trades for an HttpOnly session cookie
+// (the script never sees it). API users may paste their long bearer token instead; it lives
+// in sessionStorage only, never in a URL or a cookie. Either way every request carries the
+// caller's own scope, so the API's rules are the page's rules.
 // Data goes into the page through textContent only, never as HTML.
 "use strict";
 
@@ -86,11 +88,12 @@ class SignedOut extends Error {}
 
 async function api(path, options = {}) {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) throw new SignedOut();
-  const headers = { Accept: "application/json", Authorization: `Bearer ${token}` };
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
   if (options.body) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { ...options, headers, credentials: "omit" });
-  if (response.status === 401) {
+  const credentials = token ? "omit" : "same-origin";
+  const response = await fetch(path, { ...options, headers, credentials });
+  if (response.status === 401 && !options.quiet) {
     signOut(t("session_expired"));
     throw new SignedOut();
   }
@@ -124,14 +127,12 @@ async function route() {
   // Old-style links (/#/students/ID) become real paths.
   const hash = location.hash.match(/^#\/students\/(.+)$/);
   if (hash) history.replaceState(null, "", `/students/${hash[1]}`);
-  if (!sessionStorage.getItem(TOKEN_KEY)) {
-    show("signin-view");
-    $("token").focus();
-    return;
-  }
   try {
     if (!state.me) {
-      state.me = await apiJson("/v1/me");
+      // A session cookie (or a token in this tab) may already sign us in.
+      const response = await api("/v1/me", { quiet: true });
+      if (response.status === 401 || !response.ok) return showSignIn();
+      state.me = await response.json();
       renderWho();
     }
     if (!state.schools) await loadSchools();
@@ -148,7 +149,41 @@ async function route() {
 
 // ---- sign-in -----------------------------------------------------------------------------
 
+function showSignIn() {
+  show("signin-view");
+  $("code").focus();
+}
+
+async function signedIn() {
+  $("signin-error").hidden = true;
+  $("token-error").hidden = true;
+  renderWho();
+  await route();
+  $("main").focus();
+}
+
 async function signIn(event) {
+  event.preventDefault();
+  const code = $("code").value.trim();
+  if (!code) return;
+  const response = await fetch("/v1/session", {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify({ code }),
+    credentials: "same-origin",
+  });
+  $("code").value = "";
+  if (!response.ok) {
+    $("signin-error").textContent = t(response.status === 429 ? "signin_blocked" : "signin_failed");
+    $("signin-error").hidden = false;
+    $("code").focus();
+    return;
+  }
+  state.me = await apiJson("/v1/me");
+  await signedIn();
+}
+
+async function signInWithToken(event) {
   event.preventDefault();
   const token = $("token").value.trim();
   if (!token) return;
@@ -157,28 +192,28 @@ async function signIn(event) {
     credentials: "omit",
   });
   if (!response.ok) {
-    $("signin-error").textContent = t("signin_failed");
-    $("signin-error").hidden = false;
+    $("token-error").textContent = t("token_failed");
+    $("token-error").hidden = false;
     $("token").focus();
     return;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
   state.me = await response.json();
   $("token").value = "";
-  $("signin-error").hidden = true;
-  renderWho();
-  await route();
-  $("main").focus();
+  await signedIn();
 }
 
 function signOut(message) {
+  const hadToken = sessionStorage.getItem(TOKEN_KEY);
   sessionStorage.removeItem(TOKEN_KEY);
+  // Ends the cookie session on the server too (the cookie itself is out of the script's reach).
+  if (!hadToken) fetch("/v1/session", { method: "DELETE", credentials: "same-origin" }).catch(() => {});
   state.me = state.list = state.card = state.schools = state.visitList = null;
   $("watchlist-body").replaceChildren();
   show("signin-view");
   if (location.pathname !== "/") history.replaceState(null, "", "/");
   status(message || "");
-  $("token").focus();
+  $("code").focus();
 }
 
 function renderWho() {
@@ -617,7 +652,11 @@ function start() {
   const saved = localStorage.getItem(LANG_KEY);
   if (saved && saved !== state.lang && state.i18n[saved]) state.lang = saved;
   applyStaticTexts();
-  $("signin-form").addEventListener("submit", signIn);
+  $("signin-form").addEventListener("submit", (e) => signIn(e).catch(() => status(t("error"))));
+  $("token-form").addEventListener("submit", (e) => signInWithToken(e).catch(() => status(t("error"))));
+  $("token-show").addEventListener("change", () => {
+    $("token").type = $("token-show").checked ? "text" : "password";
+  });
   $("signout").addEventListener("click", () => signOut());
   $("lang-switch").addEventListener("click", () => setLang(state.lang === "zh" ? "en" : "zh"));
   $("filter-form").addEventListener("submit", applyFilters);
