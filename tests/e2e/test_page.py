@@ -127,7 +127,7 @@ def test_list_shows_only_the_case_workers_township(page, site: Site) -> None:
     in_scope = site.batch[site.batch["township"] == "T0"]
     n_high = int((in_scope["tier"] == "high").sum())
     capacity = page.locator("#capacity-text").inner_text()
-    assert f"{n_high} 户" in capacity and "乡镇 T0" in capacity
+    assert f"可走访 {n_high} 名学生的家庭" in capacity and capacity.startswith("T0")
     assert page.locator("#list-count").inner_text() == f"显示 50 名，共 {len(mine)} 名"
     # The capacity line sits right under the last high-tier student.
     first = site.row(mine[0])
@@ -189,7 +189,7 @@ def test_student_card_and_recording_a_visit(page, site: Site) -> None:
     risk = round(row["risk"] * 100)
     assert page.locator("#card-risk").inner_text() == f"{risk}%"
     note = page.locator("#card-note").inner_text()
-    assert f"每100人约有{risk}人在6个月内离开了学校" in note
+    assert f"每100人约有{risk}人在6个月内辍学" in note
     assert "起点" in page.locator(".verdict").inner_text()  # a conversation, not a verdict
     assert page.locator("#trend svg circle").count() == len(AS_OFS)
     assert AS_OFS[0].isoformat() in page.locator("#trend-text").inner_text()
@@ -209,6 +209,9 @@ def test_student_card_and_recording_a_visit(page, site: Site) -> None:
     assert "2025-09-10" in visit.inner_text() and "已返回原班级" in visit.inner_text()
     assert "家长同意" in visit.inner_text()
     assert page.locator("#status").inner_text() == "走访记录已保存。"
+    page.get_by_role("button", name="Switch to English").click()  # the message follows
+    assert page.locator("#status").inner_text() == "Visit saved."
+    page.get_by_role("button", name="切换到中文").click()
     store = site.store()
     try:
         audit = [e for e in store.audit_log(sid) if e["action"] == "write"]

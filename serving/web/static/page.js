@@ -48,6 +48,7 @@ function setLang(lang) {
   if (state.card && !$("card-view").hidden) renderCard();
   if (!$("notfound-view").hidden) renderNotFound();
   if (state.visitList && !$("visitlist-view").hidden) renderVisitList();
+  status(state.statusKey);
 }
 
 // Whole percent points: a calibrated risk is not more precise than that.
@@ -78,8 +79,10 @@ function tierBadge(tier) {
   return el("span", { class: `tier tier-${tier}`, text: tierText(tier) });
 }
 
-function status(message) {
-  $("status").textContent = message || "";
+// The status line holds a text key, not words, so that switching language re-words it.
+function status(key) {
+  state.statusKey = key || null;
+  $("status").textContent = key ? t(key) : "";
 }
 
 // ---- the API -----------------------------------------------------------------------------
@@ -94,7 +97,7 @@ async function api(path, options = {}) {
   const credentials = token ? "omit" : "same-origin";
   const response = await fetch(path, { ...options, headers, credentials });
   if (response.status === 401 && !options.quiet) {
-    signOut(t("session_expired"));
+    signOut("session_expired");
     throw new SignedOut();
   }
   return response;
@@ -123,7 +126,7 @@ function navigate(url) {
 }
 
 async function route() {
-  status("");
+  status(null);
   // Old-style links (/#/students/ID) become real paths.
   const hash = location.hash.match(/^#\/students\/(.+)$/);
   if (hash) history.replaceState(null, "", `/students/${hash[1]}`);
@@ -143,7 +146,7 @@ async function route() {
   } catch (error) {
     if (error instanceof SignedOut) return;
     console.error(error);
-    status(t("error"));
+    status("error");
   }
 }
 
@@ -212,7 +215,7 @@ function signOut(message) {
   $("watchlist-body").replaceChildren();
   show("signin-view");
   if (location.pathname !== "/") history.replaceState(null, "", "/");
-  status(message || "");
+  status(message);
   $("code").focus();
 }
 
@@ -635,7 +638,7 @@ async function recordVisit(event) {
   if (state.list) state.list.lastVisits[id] = state.card.visits.at(-1)?.date;
   renderVisits();
   resetVisitForm();
-  status(t("saved"));
+  status("saved");
   $("visits-h").focus();
 }
 
@@ -652,8 +655,8 @@ function start() {
   const saved = localStorage.getItem(LANG_KEY);
   if (saved && saved !== state.lang && state.i18n[saved]) state.lang = saved;
   applyStaticTexts();
-  $("signin-form").addEventListener("submit", (e) => signIn(e).catch(() => status(t("error"))));
-  $("token-form").addEventListener("submit", (e) => signInWithToken(e).catch(() => status(t("error"))));
+  $("signin-form").addEventListener("submit", (e) => signIn(e).catch(() => status("error")));
+  $("token-form").addEventListener("submit", (e) => signInWithToken(e).catch(() => status("error")));
   $("token-show").addEventListener("change", () => {
     $("token").type = $("token-show").checked ? "text" : "password";
   });
@@ -664,8 +667,8 @@ function start() {
   $("search-form").addEventListener("submit", search);
   $("vl-form").addEventListener("submit", applyVisitListFilters);
   $("vl-print").addEventListener("click", () => window.print());
-  $("more").addEventListener("click", () => loadMore().catch(() => status(t("error"))));
-  $("visit-form").addEventListener("submit", (e) => recordVisit(e).catch(() => status(t("error"))));
+  $("more").addEventListener("click", () => loadMore().catch(() => status("error")));
+  $("visit-form").addEventListener("submit", (e) => recordVisit(e).catch(() => status("error")));
   document.addEventListener("click", onNavClick);
   window.addEventListener("popstate", route);
   route();
