@@ -77,27 +77,33 @@ def top_factors(
     `references` (rows x features): each indicator's average in the row's school, for the
     comparison in the words. Ties between equal contributions go to the model's order.
     """
-    from serving.reasons import factor, select
+    from serving.reasons import SHOWN_CONTEXT, factor, reason_mask
 
     n_features = x.shape[1]
     contrib = served.scorer.booster.predict(x, pred_contrib=True)[:, :n_features]
     features = served.scorer.features
     readers = _readers(served)
+    shown = reason_mask(features, x, references, served.scorer.categorical) & (contrib > 0)
+    order = np.argsort(-np.where(shown, contrib, -np.inf), axis=1, kind="stable")[:, :k]
+    context = [j for j, name in enumerate(features) if name in SHOWN_CONTEXT]
     out = []
     for i in range(len(x)):
-        values = [None if math.isnan(v) else readers[j](v) for j, v in enumerate(x[i].tolist())]
-        refs = None if references is None else references[i].tolist()
-        reasons, context = select(features, contrib[i].tolist(), values, refs, k)
-        shown = [
-            factor(features[j], values[j], contrib[i, j], _ref(refs, j), "reason") for j in reasons
-        ]
-        shown += [factor(features[j], values[j], 0.0, None, "context") for j in context]
-        out.append(shown)
+        row, factors = x[i].tolist(), []
+        for j in order[i].tolist():
+            if not shown[i, j]:
+                break
+            ref = None if references is None else _ref(references[i, j])
+            factors.append(factor(features[j], readers[j](row[j]), contrib[i, j], ref, "reason"))
+        for j in context:
+            if math.isnan(row[j]) or (value := readers[j](row[j])) == "none":
+                continue
+            factors.append(factor(features[j], value, 0.0, None, "context"))
+        out.append(factors)
     return out
 
 
-def _ref(refs: list[float] | None, j: int) -> float | None:
-    return None if refs is None or math.isnan(refs[j]) else refs[j]
+def _ref(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
 
 
 def tiers(served: ServedModel, risk: np.ndarray) -> list[str | None]:

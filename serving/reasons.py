@@ -88,33 +88,42 @@ def school_means(features: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
     return out
 
 
-def select(
+def reason_mask(
     names: Sequence[str],
-    contributions: Sequence[float],
-    values: Sequence[Any],
-    references: Sequence[float] | None,
-    k: int,
-) -> tuple[list[int], list[int]]:
-    """(reasons, context): indices of up to k raising actionable reasons, strongest first,
-    and of the context indicators to show as facts."""
-    reasons = [
-        j
-        for j, name in enumerate(names)
-        if contributions[j] > 0
-        and domain(name) is not None
-        and adverse(name, values[j], _ref(references, j))
-    ]
-    reasons.sort(key=lambda j: (-contributions[j], j))
-    context = [j for j, name in enumerate(names) if name in SHOWN_CONTEXT]
-    context = [j for j in context if not is_missing(values[j]) and values[j] != "none"]
-    return reasons[:k], context
+    x: np.ndarray,
+    references: np.ndarray | None,
+    categorical: Mapping[str, Sequence[str]],
+) -> np.ndarray:
+    """Rows x indicators: actionable and on the adverse side (`adverse`, for a whole matrix
+    of encoded values: flags 0/1, categories as their level codes, gaps NaN)."""
+    from features.catalogue import CATALOGUE
 
-
-def _ref(references: Sequence[float] | None, j: int) -> float | None:
-    if references is None:
-        return None
-    r = references[j]
-    return None if r is None or math.isnan(r) else float(r)
+    mask = np.zeros(x.shape, dtype=bool)
+    nan = np.full(len(x), np.nan)
+    for j, name in enumerate(names):
+        if domain(name) is None:
+            continue
+        ind, v = CATALOGUE[name], x[:, j]
+        ref = nan if references is None else references[:, j]
+        with np.errstate(invalid="ignore"):
+            if ind.unit == "flag":
+                m = v > 0.5
+            elif ind.unit == "category":
+                levels = list(categorical.get(name, ()))
+                parents = levels.index("parents") if "parents" in levels else -1
+                m = ~np.isnan(v) & (v != parents)
+            elif ind.direction == "lower_is_riskier":
+                floor = 0.0 if name == "term_score_change" else _PLAIN_FLOORS.get(name, -np.inf)
+                use_ref = ~np.isnan(ref) & (name != "term_score_change")
+                m = np.where(use_ref, v < ref, v < floor)
+            elif ind.direction == "higher_is_riskier":
+                plain = name in ("over_age", "repeated_grades", "failing_subjects")
+                use_ref = ~np.isnan(ref) & (not plain)
+                m = np.where(use_ref, (v > ref) & (v > 0), v > 0)
+            else:
+                continue
+        mask[:, j] = m & ~np.isnan(v)
+    return mask
 
 
 def factor(

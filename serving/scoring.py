@@ -145,8 +145,9 @@ def publish(
 def write_out(frame: pd.DataFrame, path: Path) -> Path:
     """The batch as CSV or Parquet: factors as JSON, plus readable `factors_zh`/`factors_en`."""
     flat = frame.copy()
-    flat["factors_zh"] = ["；".join(f["zh"] for f in factors) for factors in flat["factors"]]
-    flat["factors_en"] = ["; ".join(f["en"] for f in factors) for factors in flat["factors"]]
+    reasons = [[f for f in fs if f.get("kind", "reason") == "reason"] for fs in flat["factors"]]
+    flat["factors_zh"] = ["；".join(f["zh"] for f in fs) for fs in reasons]
+    flat["factors_en"] = ["; ".join(f["en"] for f in fs) for fs in reasons]
     flat["factors"] = [json.dumps(f, ensure_ascii=False) for f in flat["factors"]]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .geography import _VILLAGE_TAILS, _VILLAGES, County
+from .names import given_names, surname_choices
 
 _VILLAGES_PER_TOWNSHIP = 8
 _MOBILE_PREFIXES = np.array(["130", "135", "138", "139", "150", "152", "158", "177", "187", "199"])
@@ -18,8 +19,8 @@ _MOBILE_PREFIXES = np.array(["130", "135", "138", "139", "150", "152", "158", "1
 def household_contacts(
     rng: np.random.Generator, county: County, township: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Per household: village (of its township), address in it, and the guardian's mobile
-    number (missing for about one household in ten, as real registers miss some)."""
+    """Per household: village (of its township), address in it, the guardian's name and
+    mobile number (missing for about one household in ten, as real registers miss some)."""
     n = len(township)
     urban = county.township_urban
     pools = []
@@ -37,4 +38,5 @@ def household_contacts(
     tail = np.array(["".join(row) for row in digits]) if n else np.zeros(0, dtype=str)
     phone = np.char.add(rng.choice(_MOBILE_PREFIXES, n), tail).astype(object)
     phone[rng.random(n) < 0.1] = None
-    return {"village": village, "address": address, "guardian_phone": phone}
+    name = np.char.add(surname_choices(rng, n), given_names(rng, rng.random(n) < 0.5))
+    return {"village": village, "address": address, "guardian_name": name, "guardian_phone": phone}

@@ -56,6 +56,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("guardian", pa.string()),
             ("village", pa.string()),
             ("address", pa.string()),
+            ("guardian_name", pa.string()),
             ("guardian_phone", pa.string()),
         ]
     ),

@@ -519,10 +519,12 @@ function applyVisitListFilters(event) {
   navigate(params.size ? `/visit-list?${params}` : "/visit-list");
 }
 
-// Reasons raise this child's risk (an older batch's factors carry no kind: keep the raising
-// ones); context is a fact, shown without a direction.
+// Reasons raise this child's risk; context is a fact, shown without a direction. (An older
+// batch's factors carry no kind: keep the raising
+// ones that are not demographics, as serving/reasons.py's CONTEXT says).
+const CONTEXT_NAMES = new Set(["age", "grade", "gender", "ethnic_minority", "disability"]);
 const reasonsOf = (factors) =>
-  factors.filter((f) => (f.kind ? f.kind === "reason" : f.contribution > 0));
+  factors.filter((f) => (f.kind ? f.kind === "reason" : f.contribution > 0 && !CONTEXT_NAMES.has(f.indicator)));
 const contextOf = (factors) => factors.filter((f) => f.kind === "context");
 // One scale for every bar on every card: a full bar is this push on the log-odds.
 const BAR_FULL_LOGODDS = 1.5;
