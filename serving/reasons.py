@@ -136,13 +136,14 @@ def factor(
     """One shown factor with its words in both languages."""
     from serving.wording import reason_text
 
+    reference = None if reference is None else round(reference, 4)
     out: Mapping[str, Any] = {
         "indicator": name,
         "value": value,
         "contribution": round(float(contribution), 6),
         "kind": kind,
         "domain": domain(name) if kind == "reason" else None,
-        "school_mean": None if reference is None else round(reference, 4),
+        "school_mean": reference,
         "zh": reason_text(name, value, reference, "zh"),
         "en": reason_text(name, value, reference, "en"),
     }

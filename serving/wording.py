@@ -3,9 +3,12 @@ school's average: "近30个教学日缺勤 6 天，全校平均 1 天"."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Literal
+
+from features.catalogue import CATALOGUE, describe
 
 Lang = Literal["zh", "en"]
 _WINDOW = re.compile(r"^(absence|unexcused)_rate_(\d+)d$")
@@ -71,10 +74,9 @@ def _flag(name: str, lang: Lang) -> str:
     return zh if lang == "zh" else en
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a batch repeats the same values school by school
 def reason_text(name: str, value: object, ref: float | None, lang: Lang) -> str:
     """The indicator, the child's value and (where known) the school's average, in words."""
-    from features.catalogue import CATALOGUE, describe
-
     ind = CATALOGUE.get(name)
     zh = lang == "zh"
     if ind is None:
