@@ -18,22 +18,11 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Engine,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Engine, insert, select, update
 
 from features.errors import UserError
 from serving.auth import Principal, Scope, hash_token
+from serving.session_tables import codes, sessions, users
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH, SLOT_LENGTH = 8, 2
@@ -42,38 +31,6 @@ SESSION_TTL = dt.timedelta(hours=12)
 MAX_FAILURES_PER_CODE = 5
 CLIENT_FAILURES, CLIENT_WINDOW_S = 10, 15 * 60
 COOKIE = "drk_session"
-
-metadata = MetaData()
-users = Table(
-    "users",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("name", String(200)),
-    Column("role", String(16)),
-    Column("scope", String(256)),
-)
-codes = Table(
-    "signin_codes",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("slot", String(8), nullable=False),
-    Column("code_hash", String(64), nullable=False),
-    Column("user_id", ForeignKey("users.id"), nullable=False),
-    Column("issued_by", String(200), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("used_at", DateTime(timezone=True)),
-    Column("failures", Integer, nullable=False, default=0),
-)
-sessions = Table(
-    "sessions",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("token_hash", String(64), nullable=False),
-    Column("user_id", ForeignKey("users.id"), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
-)
 
 
 def _now() -> dt.datetime:
