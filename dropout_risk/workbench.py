@@ -356,9 +356,18 @@ def score(
     if "name" in data.students.columns:
         names = data.students.set_index("student_id")["name"]
     frame = score_frame(scorer(model), features(data, as_of), names, k=factors)
-    frame["factors_zh"] = ["；".join(f["zh"] for f in row) for row in frame["factors"]]
-    frame["factors_en"] = ["; ".join(f["en"] for f in row) for row in frame["factors"]]
-    return frame.sort_values("rank_in_county", kind="stable").reset_index(drop=True)
+    frame["factors_zh"] = ["；".join(_reasons(row, "zh")) for row in frame["factors"]]
+    frame["factors_en"] = ["; ".join(_reasons(row, "en")) for row in frame["factors"]]
+    # Ranked children first; those past compulsory-school age (rank 0, not ranked) after them.
+    frame = frame.assign(_unranked=frame["rank_in_county"] == 0).sort_values(
+        ["_unranked", "rank_in_county", "risk"], ascending=[True, True, False], kind="stable"
+    )
+    return frame.drop(columns="_unranked").reset_index(drop=True)
+
+
+def _reasons(factors: list[dict[str, Any]], lang: str) -> list[str]:
+    """The words of the reasons (not the context facts) of one child's factors."""
+    return [f[lang] for f in factors if f.get("kind", "reason") == "reason"]
 
 
 # -- analysis helpers the notebooks share -----------------------------------------------------

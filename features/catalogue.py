@@ -305,7 +305,7 @@ _INDICATORS: tuple[Indicator, ...] = (
         "enrollment",
         "int",
         "years",
-        ("over-age for the grade by", "超出本年级正常年龄"),
+        ("older than usual for the grade by", "比本年级正常年龄大"),
         direction=_R,
     ),
     _ind(
@@ -415,6 +415,12 @@ def _number(value: float, digits: int, signed: bool) -> str:
     return text
 
 
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st ..."""
+    tail = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{tail}"
+
+
 def _value_text(ind: Indicator, value: object, lang: Literal["zh", "en"]) -> str:
     zh = lang == "zh"
     if _is_missing(value):
@@ -433,11 +439,12 @@ def _value_text(ind: Indicator, value: object, lang: Literal["zh", "en"]) -> str
             f"{_number(v * 100, 0, True)}个百分点" if zh else f"{_number(v * 100, 0, True)} points"
         )
     if unit == "percentile":
-        return f"第{v:.0f}百分位" if zh else f"{v:.0f}th percentile"
+        return f"第{v:.0f}百分位" if zh else f"{_ordinal(round(v))} percentile"
     if unit == "score":
         return f"{_number(v, 1, ind.signed)}分" if zh else _number(v, 1, ind.signed)
     if unit == "years":
-        return f"{_number(v, 1, False)}岁" if zh else f"{_number(v, 1, False)} years"
+        years = _number(v, 1, False)
+        return f"{years} 岁" if zh else f"{years} {'year' if years == '1' else 'years'}"
     if unit == "km":
         return f"{_number(v, 1, False)}公里" if zh else f"{_number(v, 1, False)} km"
     if unit == "days":

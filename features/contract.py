@@ -141,6 +141,11 @@ HOUSEHOLDS = Table(
         Column("father_migrant", "bool"),
         Column("mother_migrant", "bool"),
         Column("guardian", "code", codes=GUARDIANS),
+        # Contact details: shown only to case workers in scope; never indicators, never logged.
+        Column("village", "text", nullable=True, required=False),
+        Column("address", "text", nullable=True, required=False),
+        Column("guardian_name", "text", nullable=True, required=False),
+        Column("guardian_phone", "text", nullable=True, required=False),
     ),
     key=("household_id", "recorded_on"),
 )

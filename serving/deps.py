@@ -10,6 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from serving.auth import Principal
 from serving.lifecycle import ModelLifecycle
 from serving.metrics import Metrics
+from serving.signin import COOKIE as SESSION_COOKIE
+from serving.signin import session_user
 from serving.store import ScoreStore
 
 # Trivial dependencies are `async def` on purpose: a sync one costs a threadpool hop per
@@ -52,10 +54,14 @@ AppMetrics = Annotated[Metrics, Depends(get_metrics)]
 
 def current_user(
     store: Store,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller named by the bearer token; 401 (one body for missing and wrong) otherwise."""
+    """The caller named by the bearer token, else by the page's session cookie; 401 (one body
+    for missing and wrong) otherwise."""
     who = None if credentials is None else store.authenticate(credentials.credentials)
+    if credentials is None and (session := request.cookies.get(SESSION_COOKIE)):
+        who = session_user(store.engine, session)
     if who is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -46,19 +45,6 @@ def encode_rows(served: ServedModel, rows: Sequence[Mapping[str, Value]]) -> np.
     return x
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _describe(name: str, value: Value, lang: str) -> str:
-    from features.catalogue import CATALOGUE, describe
-
-    if name in CATALOGUE:
-        try:
-            return describe(name, value, lang)  # type: ignore[arg-type]
-        except (KeyError, ValueError, TypeError):
-            pass
-    shown = "unknown" if value is None else value
-    return f"{name.replace('_', ' ')}: {shown}" if lang == "en" else f"{name}：{shown}"
-
-
 def _readers(served: ServedModel) -> list[Callable[[float], Value]]:
     """Per feature, how a matrix cell reads back in the row's words (level, bool, number)."""
     from features.catalogue import CATALOGUE
@@ -82,37 +68,42 @@ def _readers(served: ServedModel) -> list[Callable[[float], Value]]:
     return readers
 
 
-def top_factors(served: ServedModel, x: np.ndarray, k: int = 5) -> list[list[dict[str, Any]]]:
-    """Per row, up to k indicators that raise the risk most (pred_contrib), in zh and en.
+def top_factors(
+    served: ServedModel, x: np.ndarray, k: int = 5, references: np.ndarray | None = None
+) -> list[list[dict[str, Any]]]:
+    """Per row, up to k actionable reasons that raise the risk (strongest first), then the
+    context facts; see `serving.reasons` for which indicators may be shown as a reason.
 
-    Ties between equal contributions go to the indicator listed first in the model.
+    `references` (rows x features): each indicator's average in the row's school, for the
+    comparison in the words. Ties between equal contributions go to the model's order.
     """
+    from serving.reasons import SHOWN_CONTEXT, factor, reason_mask
+
     n_features = x.shape[1]
     contrib = served.scorer.booster.predict(x, pred_contrib=True)[:, :n_features]
-    order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
-    top = np.take_along_axis(contrib, order, axis=1)
-    cells = np.take_along_axis(x, order, axis=1)
     features = served.scorer.features
     readers = _readers(served)
+    shown = reason_mask(features, x, references, served.scorer.categorical) & (contrib > 0)
+    order = np.argsort(-np.where(shown, contrib, -np.inf), axis=1, kind="stable")[:, :k]
+    context = [j for j, name in enumerate(features) if name in SHOWN_CONTEXT]
     out = []
-    for js, cs, vs in zip(order.tolist(), top.tolist(), cells.tolist(), strict=True):
-        factors = []
-        for j, c, v in zip(js, cs, vs, strict=True):
-            if c <= 0:
+    for i in range(len(x)):
+        row, factors = x[i].tolist(), []
+        for j in order[i].tolist():
+            if not shown[i, j]:
                 break
-            name = features[j]
-            value = None if math.isnan(v) else readers[j](v)
-            factors.append(
-                {
-                    "indicator": name,
-                    "value": value,
-                    "contribution": round(c, 6),
-                    "en": _describe(name, value, "en"),
-                    "zh": _describe(name, value, "zh"),
-                }
-            )
+            ref = None if references is None else _ref(references[i, j])
+            factors.append(factor(features[j], readers[j](row[j]), contrib[i, j], ref, "reason"))
+        for j in context:
+            if math.isnan(row[j]) or (value := readers[j](row[j])) == "none":
+                continue
+            factors.append(factor(features[j], value, 0.0, None, "context"))
         out.append(factors)
     return out
+
+
+def _ref(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
 
 
 def tiers(served: ServedModel, risk: np.ndarray) -> list[str | None]:

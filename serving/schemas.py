@@ -7,12 +7,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat
 
+from serving.outcomes import Outcome
 from serving.text import clean_text
 
 SafeText = Annotated[str, AfterValidator(clean_text)]
 """Text without NUL characters or lone surrogates (PostgreSQL cannot store them)."""
-Outcome = Literal["stays_in_school", "returned_to_class", "new_class", "vocational_school", "left"]
-Tier = Literal["high", "medium", "low"]
+Tier = Literal["high", "medium", "low", "past_age"]
 IndicatorValue = FiniteFloat | int | bool | SafeText | None
 """NaN and infinities are refused: an unknown value is left out or null."""
 
@@ -52,6 +52,11 @@ class Factor(BaseModel):
     contribution: float = Field(description="Push on the log-odds of leaving (pred_contrib).")
     en: str
     zh: str
+    kind: Literal["reason", "context"] = Field(
+        default="reason", description="reason: raises this child's risk; context: a fact only."
+    )
+    domain: str | None = Field(default=None, description="attendance, learning, family, ...")
+    school_mean: float | None = Field(default=None, description="The school's average.")
 
 
 class StudentScore(BaseModel):

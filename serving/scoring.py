@@ -18,7 +18,9 @@ import pandas as pd
 
 from features.errors import UserError
 from serving import inference
+from serving.compulsory import PAST_AGE_TIER, past_compulsory_age
 from serving.lifecycle import ServedModel
+from serving.reasons import school_means
 
 if TYPE_CHECKING:
     from serving.store import ScoreStore
@@ -85,14 +87,22 @@ def score_frame(
     out["grade"] = features["grade"].astype("int64").to_numpy()
     out["risk"] = risk
     # Rank order: risk descending, then student_id ascending (stable on a pre-sorted frame).
+    # Children past compulsory-school age are not ranked: tier `past_age`, ranks 0.
     out = out.sort_values("student_id", kind="stable")
-    ordered = out.sort_values("risk", ascending=False, kind="stable")
-    out["rank_in_school"] = ordered.groupby("school_id").cumcount().reindex(out.index) + 1
-    out["rank_in_county"] = ordered.groupby("county").cumcount().reindex(out.index) + 1
-    positions = out.index.get_indexer(ordered.index)
+    past = pd.Series(past_compulsory_age(features), index=features.index)
+    past = past.reindex(out.index).to_numpy()
+    ranked = out[~past]
+    ordered = ranked.sort_values("risk", ascending=False, kind="stable")
+    for key, column in (("school_id", "rank_in_school"), ("county", "rank_in_county")):
+        rank = ordered.groupby(key).cumcount().reindex(out.index) + 1
+        out[column] = rank.fillna(0).astype("int64")
+    positions = ranked.index.get_indexer(ordered.index)
     high, medium = tier_shares(scorer.meta)
-    out["tier"] = assign_tiers(positions, high, medium)
-    factors = inference.top_factors(served, x, k)
+    tiers = np.full(len(out), PAST_AGE_TIER, dtype=object)
+    tiers[~past] = assign_tiers(positions, high, medium)
+    out["tier"] = tiers
+    means = school_means(features, scorer.features)
+    factors = inference.top_factors(served, x, k, means)
     out["factors"] = pd.Series(factors, index=features.index, dtype=object).reindex(out.index)
     if names is not None:
         by_id = names.astype(object).where(names.notna(), None)
@@ -156,8 +166,9 @@ def first_enrollment(enrollments: pd.DataFrame) -> dict[str, dt.date]:
 def write_out(frame: pd.DataFrame, path: Path) -> Path:
     """The batch as CSV or Parquet: factors as JSON, plus readable `factors_zh`/`factors_en`."""
     flat = frame.copy()
-    flat["factors_zh"] = ["；".join(f["zh"] for f in factors) for factors in flat["factors"]]
-    flat["factors_en"] = ["; ".join(f["en"] for f in factors) for factors in flat["factors"]]
+    reasons = [[f for f in fs if f.get("kind", "reason") == "reason"] for fs in flat["factors"]]
+    flat["factors_zh"] = ["；".join(f["zh"] for f in fs) for fs in reasons]
+    flat["factors_en"] = ["; ".join(f["en"] for f in fs) for fs in reasons]
     flat["factors"] = [json.dumps(f, ensure_ascii=False) for f in flat["factors"]]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

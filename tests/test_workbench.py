@@ -124,8 +124,10 @@ def test_score_ranks_explains_and_matches_the_scorer(
     version = in_trained_home.default.model_version
     tables = dr.load(county_dir)
     scores = dr.score(tables, "2025-09-01", model=version)
-    assert list(scores["rank_in_county"]) == list(range(1, len(scores) + 1))
-    assert scores["risk"].is_monotonic_decreasing
+    ranked = scores[scores["tier"] != "past_age"]  # past compulsory-school age: listed last
+    assert list(ranked["rank_in_county"]) == list(range(1, len(ranked) + 1))
+    assert ranked["risk"].is_monotonic_decreasing
+    assert (scores.iloc[len(ranked) :]["tier"] == "past_age").all()
     assert (scores["model_version"] == version).all()
     high = scores[scores["tier"] == "high"]
     assert len(high) > 0 and all(high["factors_zh"].str.len() > 0)

@@ -36,6 +36,7 @@ from training.model import RiskModel
 from training.scorer import MODEL_DIR_ARTIFACT, RiskScorer
 from training.spec import ModelSpec
 from training.split import Split, stratified_split, temporal_split
+from training.tracking import log_details, run_name
 
 Progress = Callable[[str], None]
 HOLDOUT_ARTIFACT = "evaluation/holdout.parquet"
@@ -349,10 +350,11 @@ def _log_run(
     with (
         registry.tracking(tracking_uri),
         tempfile.TemporaryDirectory() as tmp,
-        mlflow.start_run(experiment_id=experiment_id, run_name=spec.name) as run,
+        mlflow.start_run(experiment_id=experiment_id, run_name=run_name(spec, dataset)) as run,
     ):
         out = Path(tmp)
         mlflow.set_tags({"spec": spec.name, "data_fingerprint": dataset["fingerprint"]})
+        log_details(spec, dataset, holdout)
         mlflow.log_params(_flat_params(spec, model, scorer.features))
         mlflow.log_text(spec.to_yaml(), "spec.yaml")
         mlflow.log_dict(dataset, "dataset.json")
@@ -392,9 +394,11 @@ def _log_run(
             mlflow.set_tag("promotion", message)
 
         say("Writing the report")
-        report_path = _write_report(ev, out, run.info.run_id, version, run_info, dataset, message)
+        in_service = {**run_info, "in_service": registry.champion_version(tracking_uri)}
+        report_path = _write_report(ev, out, run.info.run_id, version, in_service, dataset, message)
         mlflow.log_artifacts(str(out / "plots"), "plots")
         mlflow.log_artifact(str(report_path), "report")
+        mlflow.log_artifact(str(report_path.with_name("report.en.html")), "report")
         kept = _keep_report(report_path, artifact_dir, version)
     return Outcome(run.info.run_id, version, ev, kept, promoted, message)
 
@@ -455,6 +459,9 @@ def _keep_report(path: Path, artifact_dir: Path | None, version: str | None) -> 
     target = base / "reports" / f"version-{version or 'unregistered'}" / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(path.read_bytes())
+    english = path.with_name("report.en.html")  # the Chinese report links to it
+    if english.is_file():
+        target.with_name(english.name).write_bytes(english.read_bytes())
     return target
 
 
@@ -590,7 +597,9 @@ def train_from_data(
         )
     for when, why in training.dropped:
         say(f"Snapshot {when:%Y-%m-%d} left out: {why}")
+    export = tables.export_date()
     info = {
+        "export_date": f"{export.date:%Y-%m-%d}",
         "horizon_days": training.horizon_days,
         "dropped_snapshots": [f"{t:%Y-%m-%d}: {why}" for t, why in training.dropped],
     }

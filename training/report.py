@@ -39,11 +39,45 @@ def draw_plots(ev: Evaluation, out_dir: Path) -> dict[str, Path]:
         "calibration": plots.calibration(ev.reliability, out_dir / "calibration.png"),
         "deciles": plots.deciles(ev.deciles, out_dir / "deciles.png"),
         "precision_at_k": plots.precision_at_k(ev.curves, ev.k, out_dir / "precision_at_k.png"),
-        "importance": plots.importance(ev.importance, out_dir / "importance.png"),
+        "importance": plots.importance(
+            ev.importance.rename(lambda n: indicator_label(n, "en")), out_dir / "importance.png"
+        ),
     }
     if not ev.fairness.empty:
         out["fairness"] = plots.fairness(ev.fairness, out_dir / "fairness.png")
     return out
+
+
+NAMES_ZH = {
+    "LightGBM model": "模型（LightGBM）",
+    "Ministry rule": "教育部规则",
+    "ABC flags": "ABC 预警条目",
+    "Logistic regression": "逻辑回归",
+}
+
+
+def indicator_label(name: str, lang: str) -> str:
+    """An indicator's name in words (the catalogue's), else the column name as it is."""
+    from features.catalogue import CATALOGUE
+
+    ind = CATALOGUE.get(str(name))
+    if ind is None:
+        return str(name)
+    return ind.zh if lang == "zh" else ind.en
+
+
+def _reasons(text: object, lang: str) -> str:
+    """ "unexcused_rate_30d, registered_poor" -> the indicators in words."""
+    names = [n.strip() for n in str(text or "").split(",") if n.strip()]
+    return ("；" if lang == "zh" else "; ").join(indicator_label(n, lang) for n in names)
+
+
+def _top_decile(ev: Evaluation) -> dict[str, float]:
+    """Predicted and observed leaving in the highest-risk tenth (decile 1)."""
+    if ev.deciles.empty:
+        return {"predicted": float("nan"), "observed": float("nan")}
+    first = ev.deciles.sort_values("decile").iloc[0]
+    return {"predicted": float(first["predicted"]), "observed": float(first["observed"])}
 
 
 def _img(path: Path) -> str:
@@ -128,7 +162,42 @@ def render(
         "pct": _pct,
         "num": _num,
     }
-    html = _ENV.get_template("report.html.j2").render(**context)
+    top = ev.top_students.copy()
+    if "reasons" in top:
+        top["reasons"] = [_reasons(r, "en") for r in top["reasons"]]
+    context["ev"] = _with_top(ev, top)
+    decile = _top_decile(ev)
+    gap = decile["observed"] - decile["predicted"]
+    context.update(
+        title_zh=f"辍学风险模型{_version_zh(info)}评估报告",
+        names_zh={k: NAMES_ZH.get(k, k) for k, _ in scorers},
+        top_decile=decile,
+        top_decile_gap="–" if not np.isfinite(gap) else f"{gap * 100:+.1f} 个百分点",
+        importance_zh=[
+            (indicator_label(n, "zh"), float(v)) for n, v in ev.importance.head(10).items()
+        ],
+        top_students_zh=[
+            {**r, "reasons": _reasons(r.get("reasons"), "zh")}
+            for r in ev.top_students.to_dict("records")
+        ],
+    )
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(html, encoding="utf-8")
+    english = _ENV.get_template("report.html.j2").render(**context)
+    out_path.with_name(ENGLISH_FILE).write_text(english, encoding="utf-8")
+    chinese = _ENV.get_template("report_zh.html.j2").render(**context)
+    out_path.write_text(chinese, encoding="utf-8")
     return out_path
+
+
+ENGLISH_FILE = "report.en.html"
+
+
+def _version_zh(info: dict[str, Any]) -> str:
+    version = str(info.get("model_version") or "")
+    return f"（{version.replace('version ', '版本 ')}）" if version else ""
+
+
+def _with_top(ev: Evaluation, top: pd.DataFrame) -> Evaluation:
+    import dataclasses
+
+    return dataclasses.replace(ev, top_students=top)

@@ -62,6 +62,11 @@ def demo(
     console.print(
         f'Try: curl -H "Authorization: Bearer TOKEN" "{url}v1/watchlist?limit=5"', soft_wrap=True
     )
+    console.print(
+        "On a phone: `dropout-risk users code NAME` prints a one-time sign-in code (10 minutes);"
+        " on a computer, the page also takes a token under “使用访问令牌登录”.",
+        soft_wrap=True,
+    )
     if no_serve:
         console.print(f"--no-serve: start it later with `dropout-risk serve --port {port}`.")
         return

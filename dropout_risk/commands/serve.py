@@ -54,6 +54,7 @@ def score(
     from dropout_risk.commands.data import load_validated
     from features.build import build_features
     from features.errors import UserError
+    from serving.people import record_people
     from serving.scoring import first_enrollment, publish, score_frame, write_out
     from training.scorer import RiskScorer
 
@@ -80,6 +81,7 @@ def score(
             frame = score_frame(scorer, features, names)
             frame["enrolled_since"] = frame["student_id"].map(first_enrollment(tables.enrollments))
             bar.update(task, description="publishing", completed=0, total=len(frame))
+            record_people(store.engine, tables, features)  # names and contacts, before the batch
             batch = publish(
                 store,
                 frame,
@@ -110,6 +112,11 @@ def score(
         f"{counts.get('medium', 0):,} medium. {status}" + (f" Written to {out}." if out else "")
     )
     console.print(synced)
+    if counts.get("past_age", 0):
+        console.print(
+            f"{counts['past_age']:,} students are past compulsory-school age (16 by 31 August "
+            "before the school year): listed apart, not ranked."
+        )
 
 
 def publish_batch(
@@ -267,6 +274,48 @@ def users_list() -> None:
         print(f"{u.name}\t{u.role}\t{u.scope}\tcreated {u.created_at:%Y-%m-%d}\t{removed}")
 
 
+def users_code(
+    name: Annotated[str, typer.Argument(help="Whose phone signs in with the code.")],
+    by: Annotated[
+        str, typer.Option(help="Who issues it (the county or township administrator).")
+    ] = "county education bureau",
+) -> None:
+    """Issue a one-time sign-in code (10 minutes, once) for NAME's phone; older codes stop."""
+    from features.errors import UserError
+    from serving.signin import CODE_TTL, issue_code, pretty
+
+    store = _open_store()
+    try:
+        code = issue_code(store.engine, name, by)
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    err_console.print(
+        f"Sign-in code for {name!r}, valid once within {minutes} minutes. Read it to them "
+        "in person or by phone; they type it on the page's sign-in screen:"
+    )
+    print(pretty(code))
+
+
+def users_signout(
+    name: Annotated[str, typer.Argument(help="Whose sessions and codes to revoke.")],
+) -> None:
+    """Sign NAME out on every phone at once (sessions and unused codes revoked)."""
+    from features.errors import UserError
+    from serving.signin import sign_out_everywhere
+
+    store = _open_store()
+    try:
+        n = sign_out_everywhere(store.engine, name)
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    console.print(f"Signed {name!r} out: {n} session(s) revoked. Their API token still works.")
+
+
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.command()(score)
@@ -275,4 +324,6 @@ def register(app: typer.Typer) -> None:
     users_app.command("add")(users_add)
     users_app.command("remove")(users_remove)
     users_app.command("list")(users_list)
+    users_app.command("code")(users_code)
+    users_app.command("signout")(users_signout)
     app.add_typer(users_app, name="users")

@@ -12,6 +12,7 @@ from features.contract import DISABILITIES, DROPOUT_REASONS, GUARDIANS, TABLE_NA
 from features.errors import UserError
 
 from .calendar import CALENDARS, school_calendar
+from .contacts import household_contacts
 from .enrollments import initial_population
 from .geography import COUNTY, LEVEL_NAMES, County, build_county
 from .grades import SUBJECTS
@@ -123,7 +124,8 @@ def generate_county(
                 plan,
             )
     report("Writing tables", 0.93)
-    rows = _write_tables(out_dir, fmt, county, hh, st, records, plan)
+    contacts = household_contacts(rng(40), county, hh.township)
+    rows = _write_tables(out_dir, fmt, county, hh, st, records, plan, contacts)
     rows["attendance"] = attendance_out.rows
     if cut is not None:
         try:
@@ -181,6 +183,7 @@ def _write_tables(
     st: Students,
     records: Records,
     plan: CalendarPlan,
+    contacts: dict[str, np.ndarray],
 ) -> dict[str, int]:
     """Write every table but attendance (already streamed); returns rows per table.
 
@@ -244,6 +247,7 @@ def _write_tables(
             "father_migrant": pa.array(fields["father_migrant"][order]),
             "mother_migrant": pa.array(fields["mother_migrant"][order]),
             "guardian": _codes(GUARDIANS, guardian[order]),
+            **{k: pa.array(v[idx[order]]) for k, v in contacts.items()},
         },
         fmt,
     )

@@ -54,6 +54,10 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("father_migrant", pa.bool_()),
             ("mother_migrant", pa.bool_()),
             ("guardian", pa.string()),
+            ("village", pa.string()),
+            ("address", pa.string()),
+            ("guardian_name", pa.string()),
+            ("guardian_phone", pa.string()),
         ]
     ),
     "attendance": pa.schema(

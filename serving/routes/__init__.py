@@ -12,7 +12,9 @@ from serving.routes import (
     me,
     model,
     monitoring,
+    people,
     score,
+    session,
     students,
     visits,
     watchlist,
@@ -30,4 +32,6 @@ ROUTERS: list[APIRouter] = [
     me.router,
     cases.router,
     monitoring.router,
+    people.router,
+    session.router,
 ]

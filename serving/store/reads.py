@@ -113,6 +113,8 @@ class Reads(AuditTrail):
         for key in ("school_id", "township", "county", "tier"):
             if filters.get(key) is not None:
                 where.append(getattr(Score, key) == filters[key])
+        if filters.get("tier") is None:  # past compulsory-school age: listed apart, unranked
+            where.append(Score.tier != "past_age")
         with self.engine.begin() as conn:
             total = conn.execute(select(func.count()).select_from(Score).where(*where)).scalar_one()
             rows = conn.execute(

@@ -12,7 +12,7 @@ from serving.models import Score, Visit
 from serving.store.reads import Reads
 from serving.store.rows import VisitRow, as_date, now
 
-OUTCOMES = ("stays_in_school", "returned_to_class", "new_class", "vocational_school", "left")
+from serving.outcomes import OUTCOMES
 
 
 class Visits(Reads):

@@ -1,146 +1,28 @@
-"""Every word on the case workers' page, in Chinese (the default) and English.
+"""Every word on the case workers' page: one catalogue per language, `locales/zh.json` (the
+default) and `locales/en.json`, with the same keys.
 
-The template renders the shell in one language; the same table goes to the browser so
-that switching language needs no reload. Indicator texts are not here: they come with
-each score, written from `features.catalogue` when the batch was scored.
+The template renders the shell in one language; both catalogues go to the browser so that
+switching language needs no reload. `{name}` placeholders are filled in by page.js. Reasons
+are not here: they come with each score, written by `serving.wording` when it was scored.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+from pathlib import Path
 from typing import Literal
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 DEFAULT_LANG: Lang = "zh"
-
-# key: (zh, en). `{name}` placeholders are filled in by page.js.
-TEXTS: dict[str, tuple[str, str]] = {
-    "title": ("控辍保学 · 辍学风险预警", "Dropout early warning"),
-    "skip": ("跳到主要内容", "Skip to main content"),
-    "noscript": ("本页面需要启用 JavaScript。", "This page needs JavaScript."),
-    "lang_switch": ("English", "中文"),
-    "lang_switch_label": ("Switch to English", "切换到中文"),
-    "signin_heading": ("登录", "Sign in"),
-    "signin_intro": (
-        "请输入研究人员发给您的访问令牌。令牌只保存在当前浏览器标签页中，关闭标签页即失效。",
-        "Enter the access token a researcher gave you. It is kept only in this browser tab "
-        "and forgotten when you close the tab.",
-    ),
-    "token_label": ("访问令牌", "Access token"),
-    "signin_button": ("登录", "Sign in"),
-    "signin_failed": (
-        "令牌无效，请检查后重试。",
-        "This token was not accepted. Check it and try again.",
-    ),
-    "session_expired": (
-        "登录已失效，请重新登录。",
-        "Your sign-in is no longer valid. Please sign in again.",
-    ),
-    "signout": ("退出登录", "Sign out"),
-    "signed_in_as": ("当前用户", "Signed in as"),
-    "scope_all": ("全部辖区", "all areas"),
-    "scope_county": ("县 {value}", "county {value}"),
-    "scope_township": ("乡镇 {value}", "township {value}"),
-    "scope_school": ("学校 {value}", "school {value}"),
-    "list_heading": ("重点关注名单", "Watchlist"),
-    "as_of": ("评估日期 {date}", "Scored as of {date}"),
-    "capacity": (
-        "您的辖区（{scope}）本轮可走访 {n} 户家庭：以下前 {n} 名即为本轮走访对象。",
-        "Your area ({scope}) can visit {n} families this round: these are the first {n}.",
-    ),
-    "capacity_how": (
-        "本批次共安排走访 {batch} 名学生（模型设定的走访能力，按风险从高到低），"
-        "其中 {n} 名在您的辖区，标为“高”风险。",
-        "This scoring batch plans {batch} visits in all (the model's visit capacity, highest "
-        "risk first); {n} of them are in your area and are marked “high”.",
-    ),
-    "capacity_none": ("本批次尚无评估结果。", "There are no scores yet."),
-    "filters": ("筛选", "Filters"),
-    "school": ("学校", "School"),
-    "township": ("乡镇", "Township"),
-    "tier": ("风险等级", "Risk tier"),
-    "any": ("全部", "All"),
-    "apply": ("筛选", "Apply"),
-    "clear": ("清除筛选", "Clear filters"),
-    "search_label": ("按学号查找", "Find by student id"),
-    "search_button": ("查找", "Find"),
-    "col_rank": ("序号", "No."),
-    "col_student": ("学生", "Student"),
-    "col_risk": ("风险", "Risk"),
-    "col_tier": ("等级", "Tier"),
-    "col_school": ("学校", "School"),
-    "col_grade": ("年级", "Grade"),
-    "col_reasons": ("主要原因", "Top reasons"),
-    "col_last_visit": ("最近走访", "Last visit"),
-    "never_visited": ("尚未走访", "Not yet"),
-    "tier_high": ("高", "High"),
-    "tier_medium": ("中", "Medium"),
-    "tier_low": ("低", "Low"),
-    "capacity_line": ("以上为本轮走访名额", "This round's visits end here"),
-    "more": ("显示更多", "Show more"),
-    "showing": ("显示 {shown} 名，共 {total} 名", "Showing {shown} of {total}"),
-    "empty": ("没有符合条件的学生。", "No students match."),
-    "loading": ("加载中…", "Loading…"),
-    "error": ("出错了，请稍后再试。", "Something went wrong. Please try again later."),
-    "back": ("← 返回名单", "← Back to the list"),
-    "not_found_heading": ("未找到该学生", "Student not found"),
-    "not_found_text": (
-        "您的名单中没有学号为 {id} 的学生。",
-        "There is no student with id {id} on your list.",
-    ),
-    "no_name": ("（无姓名）", "(no name)"),
-    "grade_n": ("{g}年级", "grade {g}"),
-    "student_id": ("学号 {id}", "Student id {id}"),
-    "risk_heading": ("辍学风险", "Risk of leaving school"),
-    "risk_note": (
-        "在得分与此相近的学生中，每100人约有{k}人在{months}个月内离开了学校。",
-        "Of 100 students with a score like this, about {k} left school within {months} months.",
-    ),
-    "risk_note_small": ("不到1", "fewer than 1"),
-    "risk_note_large": ("超过99", "more than 99"),
-    "verdict_note": (
-        "这个数字是与家庭谈话的起点，而不是结论：它只反映记录中的情况，并不了解孩子和家庭的全部。",
-        "This number is a starting point for a conversation, not a verdict: it only knows what "
-        "the records show, not the child or the family.",
-    ),
-    "ranks": (
-        "校内第 {school} 名，全县第 {county} 名",
-        "Rank {school} in school, {county} in county",
-    ),
-    "model_version": ("模型版本 {v}", "model version {v}"),
-    "trend_heading": ("风险变化", "Risk over time"),
-    "trend_text": ("从 {from}（{d1}）到 {to}（{d2}）", "From {from} ({d1}) to {to} ({d2})"),
-    "trend_one": (
-        "目前只有一次评估：{risk}（{date}）。",
-        "Only one scoring so far: {risk} ({date}).",
-    ),
-    "factors_heading": ("主要因素（该生的实际情况）", "Factors (the student's own values)"),
-    "raises": ("提高风险", "raises the risk"),
-    "lowers": ("降低风险", "lowers the risk"),
-    "visits_heading": ("走访记录", "Visits"),
-    "no_visits": ("暂无走访记录。", "No visits recorded yet."),
-    "record_heading": ("记录一次走访", "Record a visit"),
-    "visit_date": ("走访日期", "Date"),
-    "visitor": ("走访人", "Who went"),
-    "outcome": ("结果", "Outcome"),
-    "notes": ("备注", "Notes"),
-    "save": ("保存走访记录", "Save visit"),
-    "saved": ("走访记录已保存。", "Visit saved."),
-    "save_failed": ("保存失败：{why}", "Could not save: {why}"),
-    "choose": ("请选择", "Choose"),
-    "outcome_stays_in_school": ("继续在校", "Stays in school"),
-    "outcome_returned_to_class": ("已返回原班级", "Returned to class"),
-    "outcome_new_class": ("转入新班级", "New class"),
-    "outcome_vocational_school": ("进入职业学校", "Vocational school"),
-    "outcome_left": ("已离校", "Left school"),
-}
-OUTCOMES = ("stays_in_school", "returned_to_class", "new_class", "vocational_school", "left")
+LOCALES = Path(__file__).resolve().parent / "locales"
 
 
+@functools.cache
 def table(lang: Lang) -> dict[str, str]:
     """All texts in one language."""
-    index = LANGS.index(lang)
-    return {key: pair[index] for key, pair in TEXTS.items()}
+    return json.loads((LOCALES / f"{lang}.json").read_text(encoding="utf-8"))
 
 
 def pick(lang: str | None) -> Lang:

@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from serving.web.i18n import LANGS, OUTCOMES, pick, table
+from serving.outcomes import OUTCOMES
+from serving.web.i18n import LANGS, pick, table
 
 HERE = Path(__file__).resolve().parent
 LANG_COOKIE = "lang"
@@ -50,6 +51,11 @@ def build_router() -> APIRouter:
     @router.get("/", response_class=HTMLResponse)
     def page(request: Request) -> HTMLResponse:
         """The watchlist (after sign-in)."""
+        return shell(request)
+
+    @router.get("/visit-list", response_class=HTMLResponse)
+    def visit_list_page(request: Request) -> HTMLResponse:
+        """The printable visit list (after sign-in)."""
         return shell(request)
 
     @router.get("/students/{student_id}", response_class=HTMLResponse)

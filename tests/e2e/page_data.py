@@ -12,6 +12,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from serving.people import write_people
 from serving.scoring import publish, score_frame
 from serving.store import ScoreStore
 from tests.serving.serving_model import FEATURES, GUARDIANS
@@ -71,4 +72,45 @@ def publish_county(store: ScoreStore, scorer: RiskScorer, n: int = 240) -> pd.Da
     for step, as_of in enumerate(AS_OFS):
         frame = score_frame(scorer, indicators(who, as_of, step), names)
         publish(store, frame)
+    people = contact_rows(who, AS_OFS[-1])
+    write_people(store.engine, ["C0"], school_rows(), people)
     return frame
+
+
+def guardians() -> list[str]:
+    """Each student's guardian in the latest batch's indicators (the contact agrees)."""
+    who = students(240)
+    return list(indicators(who, AS_OFS[-1], len(AS_OFS) - 1)["guardian"].astype(str))
+
+
+SCHOOL_NAMES = ("城关一小", "城关二小", "城关中学", "河口小学", "河口中学", "上坪教学点")
+VILLAGES = ("上坪村", "下沟村", "河湾村")
+
+
+def school_rows() -> list[dict]:
+    """The six schools' names (what schools.csv holds)."""
+    return [
+        {"county": "C0", "school_id": f"SCH{s:02d}", "name": name, "township": TOWNSHIPS[s // 3]}
+        for s, name in enumerate(SCHOOL_NAMES)
+    ]
+
+
+def contact_rows(who: pd.DataFrame, as_of: dt.date) -> list[dict]:
+    """Each child's guardian, village, address and phone (what households.csv holds)."""
+    guardian = list(indicators(who, as_of, len(AS_OFS) - 1)["guardian"].astype(str))
+    both_away = ("grandparents", "relatives", "other", "none")
+    return [
+        {
+            "county": "C0",
+            "student_id": sid,
+            "guardian": guardian[i],
+            "father_migrant": guardian[i] in both_away or guardian[i] == "mother",
+            "mother_migrant": guardian[i] in both_away or guardian[i] == "father",
+            "village": VILLAGES[i % 3],
+            "address": f"{VILLAGES[i % 3]}{i % 7 + 1}组{i}号",
+            "guardian_name": None,
+            "guardian_phone": f"1390000{i:04d}",
+            "as_of": as_of,
+        }
+        for i, sid in enumerate(who["student_id"])
+    ]

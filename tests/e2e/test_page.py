@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from serving.auth import Scope
+from serving.signin import issue_code
 from serving.store import ScoreStore
 from tests.e2e.live_server import live_server
 from tests.e2e.page_data import AS_OFS, publish_county
@@ -92,9 +93,11 @@ def page(browser, site: Site) -> Iterator[object]:
 
 
 def sign_in(page, site: Site, who: str = "t0", path: str = "/") -> None:
+    """Sign in with the long API token (tests/e2e/test_phone.py signs in with a short code)."""
     page.goto(site.url + path)
+    page.get_by_text("使用访问令牌登录").click()
     page.get_by_label("访问令牌").fill(site.tokens[who])
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="用令牌登录").click()
     page.locator("#signout").wait_for(state="visible")
 
 
@@ -124,7 +127,7 @@ def test_list_shows_only_the_case_workers_township(page, site: Site) -> None:
     in_scope = site.batch[site.batch["township"] == "T0"]
     n_high = int((in_scope["tier"] == "high").sum())
     capacity = page.locator("#capacity-text").inner_text()
-    assert f"{n_high} 户" in capacity and "乡镇 T0" in capacity
+    assert f"可走访 {n_high} 名学生的家庭" in capacity and capacity.startswith("T0")
     assert page.locator("#list-count").inner_text() == f"显示 50 名，共 {len(mine)} 名"
     # The capacity line sits right under the last high-tier student.
     first = site.row(mine[0])
@@ -186,12 +189,13 @@ def test_student_card_and_recording_a_visit(page, site: Site) -> None:
     risk = round(row["risk"] * 100)
     assert page.locator("#card-risk").inner_text() == f"{risk}%"
     note = page.locator("#card-note").inner_text()
-    assert f"每100人约有{risk}人在6个月内离开了学校" in note
+    assert f"每100人约有{risk}人在6个月内辍学" in note
     assert "起点" in page.locator(".verdict").inner_text()  # a conversation, not a verdict
     assert page.locator("#trend svg circle").count() == len(AS_OFS)
     assert AS_OFS[0].isoformat() in page.locator("#trend-text").inner_text()
     factors = page.locator("#factors li").all_inner_texts()
-    assert [f.splitlines()[0] for f in factors] == [f["zh"] for f in row["factors"]]
+    reasons = [f["zh"] for f in row["factors"] if f["kind"] == "reason"]
+    assert [f.splitlines()[0] for f in factors] == reasons
     assert page.get_by_text("暂无走访记录。").is_visible()
     shoot(page, "card-desktop")
 
@@ -205,6 +209,9 @@ def test_student_card_and_recording_a_visit(page, site: Site) -> None:
     assert "2025-09-10" in visit.inner_text() and "已返回原班级" in visit.inner_text()
     assert "家长同意" in visit.inner_text()
     assert page.locator("#status").inner_text() == "走访记录已保存。"
+    page.get_by_role("button", name="Switch to English").click()  # the message follows
+    assert page.locator("#status").inner_text() == "Visit saved."
+    page.get_by_role("button", name="切换到中文").click()
     store = site.store()
     try:
         audit = [e for e in store.audit_log(sid) if e["action"] == "write"]
@@ -271,9 +278,10 @@ def test_foreign_or_missing_student_in_the_url_is_not_found(page, site: Site) ->
 
 def test_token_stays_out_of_urls_and_sign_out_forgets_it(page, site: Site) -> None:
     page.goto(site.url)
+    page.get_by_text("使用访问令牌登录").click()
     page.get_by_label("访问令牌").fill("drk_wrong")
-    page.get_by_role("button", name="登录").click()
-    assert page.get_by_role("alert").inner_text() == "令牌无效，请检查后重试。"
+    page.get_by_role("button", name="用令牌登录").click()
+    expect(page.locator("#token-error")).to_have_text("令牌无效，请检查后重试。")
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     sign_in(page, site)
@@ -283,11 +291,12 @@ def test_token_stays_out_of_urls_and_sign_out_forgets_it(page, site: Site) -> No
     assert all(token not in url for url in [*requests, page.url])
     assert "王社工" in page.locator("#who").inner_text()
     page.get_by_role("button", name="退出登录").click()
-    assert page.get_by_label("访问令牌").is_visible()
+    assert page.get_by_label("登录码").is_visible()
     assert page.evaluate("sessionStorage.getItem('dropout-risk.token')") is None
     assert page.locator("#watchlist-body tr").count() == 0
     page.goto(f"{site.url}/students/{site.ids('T0')[0]}")
-    assert page.get_by_label("访问令牌").is_visible()  # no card without signing in again
+    page.locator("#signin-view").wait_for(state="visible")
+    assert page.get_by_label("登录码").is_visible()  # no card without signing in again
 
 
 def test_shell_serves_no_data_and_nothing_from_elsewhere(site: Site) -> None:
@@ -303,9 +312,14 @@ def test_shell_serves_no_data_and_nothing_from_elsewhere(site: Site) -> None:
 
 
 def test_keyboard_alone_signs_in_and_opens_a_card(page, site: Site) -> None:
+    store = site.store()
+    try:
+        code = issue_code(store.engine, "王社工", "县教育局")
+    finally:
+        store.close()
     page.goto(site.url)
-    expect(page.locator("#token")).to_be_focused()
-    page.keyboard.type(site.tokens["t0"])
+    expect(page.locator("#code")).to_be_focused()
+    page.keyboard.type(code)  # a short code from the bureau, typed on the phone
     page.keyboard.press("Enter")
     page.locator("#watchlist-body tr[data-student]").first.wait_for()
     first = f"/students/{site.ids('T0')[0]}"

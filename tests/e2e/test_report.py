@@ -47,7 +47,7 @@ def page(browser) -> Iterator[object]:
 
 def test_report_summary_reads_on_one_page(page, outcome: Outcome) -> None:
     ev = outcome.evaluation
-    page.goto(outcome.report_path.resolve().as_uri())
+    page.goto(outcome.report_path.with_name("report.en.html").resolve().as_uri())
     summary = page.locator("section.summary")
     text = summary.inner_text()
     # Who is in the population, how many left, what the model catches at the capacity vs rules.
@@ -65,7 +65,7 @@ def test_report_summary_reads_on_one_page(page, outcome: Outcome) -> None:
 
 
 def test_every_chart_loads_and_says_how_to_read_it(page, outcome: Outcome) -> None:
-    page.goto(outcome.report_path.resolve().as_uri())
+    page.goto(outcome.report_path.with_name("report.en.html").resolve().as_uri())
     images = page.locator("img")
     assert images.count() >= 7  # deciles, precision@k, calibration, ROC, PR, importance, fairness
     loaded = page.evaluate("[...document.images].map(i => i.complete && i.naturalWidth > 0)")

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from dropout_risk.cli import app
 from dropout_risk.settings import get_settings
 from serving.auth import Scope
+from serving.people import find_contacts
 from serving.store import ScoreStore
 
 runner = CliRunner()
@@ -71,15 +72,20 @@ def test_score_a_county_with_the_champion(
     assert result.exit_code == 0, result.output
     frame = pd.read_parquet(out)
     assert frame["student_id"].is_unique and set(frame["model_version"]) == {"1"}
-    assert frame["tier"].isin(["high", "medium", "low"]).all()
+    assert frame["tier"].isin(["high", "medium", "low", "past_age"]).all()
+    past = frame["tier"] == "past_age"  # not ranked (16 by 31 August 2023)
+    assert (frame.loc[past, ["rank_in_school", "rank_in_county"]] == 0).all().all()
     store = ScoreStore.open(get_settings().database_url)
     batch = store.latest_batch()
     assert batch is not None and batch.n_students == len(frame) and batch.model_version == "1"
     who = store.authenticate(store.add_user("r", "researcher", Scope.parse("all")))
     assert who is not None
-    top = frame.sort_values("rank_in_county").iloc[0]
+    top = frame[~past].sort_values("rank_in_county").iloc[0]
     record = store.student(who, top["student_id"], "test")
+    # Whom to contact was kept from households.csv with the batch (the synthetic county has it).
+    contact = find_contacts(store.engine, [(record.county, record.student_id)]) if record else {}
     store.close()
+    assert contact and next(iter(contact.values())).village
     assert record is not None and record.rank_county == 1 and record.factors
     assert record.factors[0]["zh"] and record.as_of.isoformat() == "2024-03-01"
     # the first school year on record bounds the visit dates from below

@@ -58,7 +58,8 @@ def test_score_frame_ranks_tiers_and_factors(scorer) -> None:
     assert out["tier"].value_counts().to_dict() == {"low": 280, "medium": 80, "high": 40}
     high = out["tier"] == "high"
     assert out.loc[high, "risk"].min() >= out.loc[~high, "risk"].max()
-    for factors in out["factors"]:
+    for shown in out["factors"]:
+        factors = [f for f in shown if f["kind"] == "reason"]
         contributions = [f["contribution"] for f in factors]
         assert len(factors) <= 4 and contributions == sorted(contributions, reverse=True)
         assert all(c > 0 for c in contributions) and all(f["zh"] and f["en"] for f in factors)

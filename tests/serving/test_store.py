@@ -33,6 +33,14 @@ def _who(store: ScoreStore, scope: str, role: str = "caseworker", name: str | No
     return who
 
 
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from serving.db import _alembic_config
+
+    return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+
+
 def test_migration_creates_schema_and_upgrade_keeps_rows(store: ScoreStore, store_url: str) -> None:
     tables = set(inspect(store.engine).get_table_names())
     assert {"batches", "scores", "users", "visits", "audit_log", "alembic_version"} <= tables

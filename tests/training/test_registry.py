@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -81,8 +82,22 @@ def test_train_registers_promotes_and_serves_the_same_risks(
     np.testing.assert_array_equal(np.asarray(pyfunc.predict(from_json)).ravel(), ours)
     assert pyfunc.metadata.get_input_schema() is not None
 
-    report = champion.report_path.read_text(encoding="utf-8")
-    assert "Summary" in report and "Ministry rule" in report and "Tie rule" in report
+    english = champion.report_path.with_name("report.en.html").read_text(encoding="utf-8")
+    assert "Summary" in english and "Ministry rule" in english and "Tie rule" in english
+    report = champion.report_path.read_text(encoding="utf-8")  # Chinese first, English beside
+    assert 'lang="zh-CN"' in report and "是否投入使用" in report and "report.en.html" in report
+    assert "目前在用的模型：版本 1" in report and "教育部规则" in report
+    assert "unexcused_rate_30d" not in report and "registered_poor" not in report
+    decile = champion.evaluation.deciles.sort_values("decile").iloc[0]
+    gap = (decile["observed"] - decile["predicted"]) * 100
+    assert f"相差 {gap:+.1f} 个百分点" in report  # the top decile's calibration gap
+    # The run reads in the MLflow UI: named by spec, data and date, described, its input logged.
+    assert run.info.run_name.startswith(f"{champion.evaluation.spec.name} · ")
+    assert run.info.run_name.endswith(dt.date.today().isoformat())
+    assert "data:" in run.data.tags["mlflow.note.content"]
+    assert run.inputs.dataset_inputs and run.inputs.dataset_inputs[0].dataset.digest
+    for name, direction in champion.evaluation.spec.lightgbm.monotone.items():
+        assert run.data.params[f"monotone.{name}"] == str(direction)
 
 
 def test_a_worse_model_is_not_promoted(

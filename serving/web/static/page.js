@@ -1,6 +1,8 @@
 // The case workers' page: sign-in, watchlist and student card over the JSON API.
-// The bearer token lives in sessionStorage only (never in a URL or a cookie), so every
-// request carries the caller's own scope and the API's rules are the page's rules.
+// Phones sign in with a one-time code that the server trades for an HttpOnly session cookie
+// (the script never sees it). API users may paste their long bearer token instead; it lives
+// in sessionStorage only, never in a URL or a cookie. Either way every request carries the
+// caller's own scope, so the API's rules are the page's rules.
 // Data goes into the page through textContent only, never as HTML.
 "use strict";
 
@@ -45,6 +47,8 @@ function setLang(lang) {
   if (state.list && !$("list-view").hidden) renderList();
   if (state.card && !$("card-view").hidden) renderCard();
   if (!$("notfound-view").hidden) renderNotFound();
+  if (state.visitList && !$("visitlist-view").hidden) renderVisitList();
+  status(state.statusKey);
 }
 
 // Whole percent points: a calibrated risk is not more precise than that.
@@ -75,8 +79,10 @@ function tierBadge(tier) {
   return el("span", { class: `tier tier-${tier}`, text: tierText(tier) });
 }
 
-function status(message) {
-  $("status").textContent = message || "";
+// The status line holds a text key, not words, so that switching language re-words it.
+function status(key) {
+  state.statusKey = key || null;
+  $("status").textContent = key ? t(key) : "";
 }
 
 // ---- the API -----------------------------------------------------------------------------
@@ -85,12 +91,13 @@ class SignedOut extends Error {}
 
 async function api(path, options = {}) {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) throw new SignedOut();
-  const headers = { Accept: "application/json", Authorization: `Bearer ${token}` };
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
   if (options.body) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { ...options, headers, credentials: "omit" });
-  if (response.status === 401) {
-    signOut(t("session_expired"));
+  const credentials = token ? "omit" : "same-origin";
+  const response = await fetch(path, { ...options, headers, credentials });
+  if (response.status === 401 && !options.quiet) {
+    signOut("session_expired");
     throw new SignedOut();
   }
   return response;
@@ -104,7 +111,7 @@ async function apiJson(path) {
 
 // ---- views and routing -------------------------------------------------------------------
 
-const VIEWS = ["signin-view", "list-view", "card-view", "notfound-view"];
+const VIEWS = ["signin-view", "list-view", "card-view", "visitlist-view", "notfound-view"];
 
 function show(view) {
   for (const id of VIEWS) $(id).hidden = id !== view;
@@ -119,33 +126,67 @@ function navigate(url) {
 }
 
 async function route() {
-  status("");
+  status(null);
   // Old-style links (/#/students/ID) become real paths.
   const hash = location.hash.match(/^#\/students\/(.+)$/);
   if (hash) history.replaceState(null, "", `/students/${hash[1]}`);
-  if (!sessionStorage.getItem(TOKEN_KEY)) {
-    show("signin-view");
-    $("token").focus();
-    return;
-  }
   try {
     if (!state.me) {
-      state.me = await apiJson("/v1/me");
+      // A session cookie (or a token in this tab) may already sign us in.
+      const response = await api("/v1/me", { quiet: true });
+      if (response.status === 401 || !response.ok) return showSignIn();
+      state.me = await response.json();
       renderWho();
     }
+    if (!state.schools) await loadSchools();
     const match = location.pathname.match(/^\/students\/([^/]+)\/?$/);
     if (match) await openCard(decodeURIComponent(match[1]));
+    else if (location.pathname === "/visit-list") await openVisitList();
     else await openList();
   } catch (error) {
     if (error instanceof SignedOut) return;
     console.error(error);
-    status(t("error"));
+    status("error");
   }
 }
 
 // ---- sign-in -----------------------------------------------------------------------------
 
+function showSignIn() {
+  show("signin-view");
+  $("code").focus();
+}
+
+async function signedIn() {
+  $("signin-error").hidden = true;
+  $("token-error").hidden = true;
+  renderWho();
+  await route();
+  $("main").focus();
+}
+
 async function signIn(event) {
+  event.preventDefault();
+  const code = $("code").value.trim();
+  if (!code) return;
+  const response = await fetch("/v1/session", {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify({ code }),
+    credentials: "same-origin",
+  });
+  $("code").value = "";
+  if (!response.ok) {
+    $("signin-error").textContent = t(response.status === 429 ? "signin_blocked" : "signin_failed");
+    $("signin-error").hidden = false;
+    $("code").focus();
+    return;
+  }
+  state.me = await apiJson("/v1/me");
+  await signedIn();
+}
+
+async function signInWithToken(event) {
   event.preventDefault();
   const token = $("token").value.trim();
   if (!token) return;
@@ -154,28 +195,28 @@ async function signIn(event) {
     credentials: "omit",
   });
   if (!response.ok) {
-    $("signin-error").textContent = t("signin_failed");
-    $("signin-error").hidden = false;
+    $("token-error").textContent = t("token_failed");
+    $("token-error").hidden = false;
     $("token").focus();
     return;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
   state.me = await response.json();
   $("token").value = "";
-  $("signin-error").hidden = true;
-  renderWho();
-  await route();
-  $("main").focus();
+  await signedIn();
 }
 
 function signOut(message) {
+  const hadToken = sessionStorage.getItem(TOKEN_KEY);
   sessionStorage.removeItem(TOKEN_KEY);
-  state.me = state.list = state.card = null;
+  // Ends the cookie session on the server too (the cookie itself is out of the script's reach).
+  if (!hadToken) fetch("/v1/session", { method: "DELETE", credentials: "same-origin" }).catch(() => {});
+  state.me = state.list = state.card = state.schools = state.visitList = null;
   $("watchlist-body").replaceChildren();
   show("signin-view");
   if (location.pathname !== "/") history.replaceState(null, "", "/");
-  status(message || "");
-  $("token").focus();
+  status(message);
+  $("code").focus();
 }
 
 function renderWho() {
@@ -194,16 +235,28 @@ function filtersFromUrl() {
   return filters;
 }
 
-function fillSelect(select, values, chosen) {
+function fillSelect(select, values, chosen, label = (v) => v) {
   const first = select.options[0];
-  select.replaceChildren(first, ...values.map((v) => el("option", { value: v, text: v })));
+  select.replaceChildren(first, ...values.map((v) => el("option", { value: v, text: label(v) })));
   select.value = values.includes(chosen) ? chosen : "";
 }
+
+// School names by (county, school id); a school id alone when it names one school.
+async function loadSchools() {
+  state.schools = {};
+  for (const s of await apiJson("/v1/schools")) {
+    state.schools[`${s.county}/${s.school_id}`] = s.name;
+    state.schools[s.school_id] = s.school_id in state.schools ? s.school_id : s.name;
+  }
+}
+
+const schoolName = (schoolId, county) =>
+  (state.schools && (state.schools[`${county}/${schoolId}`] || state.schools[schoolId])) || schoolId;
 
 async function openList() {
   show("list-view");
   const filters = filtersFromUrl();
-  fillSelect($("f-school"), state.me.schools, filters.school_id);
+  fillSelect($("f-school"), state.me.schools, filters.school_id, (id) => schoolName(id));
   fillSelect($("f-township"), state.me.townships, filters.township);
   $("f-tier").value = filters.tier || "";
   // Filters start open on a wide screen or when one is set; folded on a phone.
@@ -254,7 +307,7 @@ function renderList() {
   body.replaceChildren();
   rows.forEach((s, i) => {
     const reasons = el("ul", { class: "reasons" });
-    for (const f of s.factors.filter((f) => f.contribution > 0).slice(0, 3)) {
+    for (const f of reasonsOf(s.factors).slice(0, 3)) {
       reasons.append(el("li", { text: factorText(f) }));
     }
     const student = el("td", { class: "student lead" }, studentLink(s));
@@ -266,7 +319,7 @@ function renderList() {
       student,
       el("td", { class: "num lead risk", text: pct(s.risk) }),
       el("td", { class: "lead" }, tierBadge(s.tier)),
-      el("td", { class: "pair", ...labels("col_school"), text: s.school_id }),
+      el("td", { class: "pair", ...labels("col_school"), text: schoolName(s.school_id, s.county) }),
       el("td", { class: "pair", ...labels("col_grade"), text: t("grade_n", { g: s.grade }) }),
       el("td", labels("col_reasons"), reasons),
       el("td", { class: "num", ...labels("col_last_visit"), text: lastVisits[s.student_id] || t("never_visited") }),
@@ -279,9 +332,23 @@ function renderList() {
       body.append(el("tr", { class: "capacity-end" }, cell));
     }
   });
+  renderPastAge();
   $("list-empty").hidden = rows.length > 0;
   $("list-count").textContent = t("showing", { shown: rows.length, total });
   $("more").hidden = rows.length >= total;
+  const params = new URLSearchParams();
+  for (const key of ["school_id", "township"]) if (state.list.filters[key]) params.set(key, state.list.filters[key]);
+  $("to-visit-list").setAttribute("href", params.size ? `/visit-list?${params}` : "/visit-list");
+}
+
+// Children past compulsory-school age are listed apart, so an official sees why they are
+// not ranked; the list's heading says so when they are the ones shown.
+function renderPastAge() {
+  const apart = state.list.filters.tier === "past_age";
+  const n = state.me.tiers?.past_age || 0;
+  $("list-h").textContent = t(apart ? "past_age_heading" : "list_heading");
+  $("past-age").hidden = apart || n === 0;
+  $("past-age-text").textContent = t("past_age_note", { n });
 }
 
 function applyFilters(event) {
@@ -313,8 +380,13 @@ async function openCard(studentId) {
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const student = await response.json();
   const base = `/v1/students/${encodeURIComponent(studentId)}`;
-  const [history, visits] = await Promise.all([apiJson(`${base}/history`), apiJson(`${base}/visits`)]);
-  state.card = { student, history, visits };
+  const [history, visits, contact] = await Promise.all([
+    apiJson(`${base}/history`),
+    apiJson(`${base}/visits`),
+    // Contact details are for case workers in scope; anyone else simply sees no panel.
+    api(`${base}/contact`).then((r) => (r.ok ? r.json() : null)),
+  ]);
+  state.card = { student, history, visits, contact };
   show("card-view");
   renderCard();
   resetVisitForm();
@@ -330,7 +402,7 @@ function renderCard() {
   $("card-h").textContent = s.name || t("no_name");
   $("card-sub").textContent = [
     t("student_id", { id: s.student_id }),
-    s.school_id,
+    schoolName(s.school_id, s.county),
     s.township,
     t("grade_n", { g: s.grade }),
   ].join(" · ");
@@ -341,27 +413,137 @@ function renderCard() {
   const months = Math.round((state.me?.horizon_days ?? 180) / 30);
   $("card-note").textContent = t("risk_note", { k: words, months });
   $("card-ranks").textContent = [
-    t("ranks", { school: s.rank_in_school, county: s.rank_in_county }),
+    s.tier === "past_age"
+      ? t("past_age_card")
+      : t("ranks", { school: s.rank_in_school, county: s.rank_in_county }),
     t("as_of", { date: s.as_of }),
     t("model_version", { v: s.model_version }),
   ].join(" · ");
   renderTrend(history);
   renderFactors(s.factors);
+  renderContact(state.card.contact);
   renderVisits();
 }
 
+function guardianText(c) {
+  const who = c.guardian ? t(`guardian_${c.guardian}`) : t("unknown");
+  const away =
+    c.father_migrant && c.mother_migrant
+      ? t("both_away")
+      : c.father_migrant
+        ? t("father_away")
+        : c.mother_migrant
+          ? t("mother_away")
+          : "";
+  const name = c.guardian_name ? ` ${c.guardian_name}` : "";
+  return away ? `${who}${name}（${away}）` : `${who}${name}`;
+}
+
+function contactPairs(c) {
+  return [
+    [t("guardian"), guardianText(c)],
+    [t("village"), c.village || t("unknown")],
+    [t("address"), c.address || t("unknown")],
+    [t("phone"), c.guardian_phone || t("unknown")],
+  ];
+}
+
+function renderContact(c) {
+  $("contact-panel").hidden = !c;
+  if (!c) return;
+  $("contact").replaceChildren(
+    ...contactPairs(c).flatMap(([k, v]) => {
+      const value = el("dd", { text: v });
+      if (k === t("phone") && c.guardian_phone) {
+        value.replaceChildren(el("a", { href: `tel:${c.guardian_phone}`, text: c.guardian_phone }));
+      }
+      return [el("dt", { text: k }), value];
+    }),
+  );
+}
+
+// ---- the printable visit list ------------------------------------------------------------
+
+async function openVisitList() {
+  show("visitlist-view");
+  const params = new URLSearchParams(location.search);
+  const query = new URLSearchParams();
+  for (const key of ["school_id", "township", "village"]) if (params.get(key)) query.set(key, params.get(key));
+  query.set("limit", "40");
+  state.visitList = { data: await apiJson(`/v1/visit-list?${query}`), params };
+  renderVisitList();
+  $("vl-h").focus();
+}
+
+function renderVisitList() {
+  const { data, params } = state.visitList;
+  fillSelect($("vl-school"), state.me.schools, params.get("school_id"), (id) => schoolName(id));
+  fillSelect($("vl-village"), data.villages, params.get("village"));
+  const place = [params.get("school_id") && schoolName(params.get("school_id")), params.get("village")]
+    .filter(Boolean)
+    .join(" · ");
+  $("vl-sub").textContent = [place, t("visit_list_sub", { date: data.as_of || "", n: data.students.length })]
+    .filter(Boolean)
+    .join(" · ");
+  $("vl-body").replaceChildren(
+    ...data.students.map((e, i) => {
+      const s = e.student;
+      const who = el("td", { class: "student" }, studentLink(s));
+      who.append(
+        el("span", { class: "sid", text: `${s.student_id} · ${e.school_name || s.school_id} · ${t("grade_n", { g: s.grade })}` }),
+      );
+      const contact = el("td");
+      if (e.contact) {
+        for (const [k, v] of contactPairs(e.contact)) contact.append(el("div", { text: `${k}：${v}` }));
+      } else contact.textContent = t("unknown");
+      const reasons = el("ul", { class: "reasons" });
+      for (const f of reasonsOf(s.factors).slice(0, 3)) reasons.append(el("li", { text: factorText(f) }));
+      return el(
+        "tr",
+        { "data-student": s.student_id },
+        el("td", { class: "num", text: String(i + 1) }),
+        who,
+        contact,
+        el("td", {}, reasons),
+        el("td", { class: "notes-space" }),
+      );
+    }),
+  );
+  $("vl-empty").hidden = data.students.length > 0;
+}
+
+function applyVisitListFilters(event) {
+  event.preventDefault();
+  const params = new URLSearchParams();
+  for (const [key, value] of new FormData($("vl-form"))) if (value) params.set(key, value);
+  navigate(params.size ? `/visit-list?${params}` : "/visit-list");
+}
+
+// Reasons raise this child's risk; context is a fact, shown without a direction. (An older
+// batch's factors carry no kind: keep the raising
+// ones that are not demographics, as serving/reasons.py's CONTEXT says).
+const CONTEXT_NAMES = new Set(["age", "grade", "gender", "ethnic_minority", "disability"]);
+const reasonsOf = (factors) =>
+  factors.filter((f) => (f.kind ? f.kind === "reason" : f.contribution > 0 && !CONTEXT_NAMES.has(f.indicator)));
+const contextOf = (factors) => factors.filter((f) => f.kind === "context");
+// One scale for every bar on every card: a full bar is this push on the log-odds.
+const BAR_FULL_LOGODDS = 1.5;
+
 function renderFactors(factors) {
-  const biggest = Math.max(1e-9, ...factors.map((f) => Math.abs(f.contribution)));
+  const reasons = reasonsOf(factors);
   $("factors").replaceChildren(
-    ...factors.map((f) => {
-      const up = f.contribution > 0;
-      const bar = el("span", { class: up ? "bar" : "bar down", "aria-hidden": "true" });
-      bar.style.width = `${Math.max(4, (100 * Math.abs(f.contribution)) / biggest)}%`;
+    ...reasons.map((f) => {
+      const bar = el("span", { class: "bar", "aria-hidden": "true" });
+      bar.style.width = `${Math.max(4, Math.min(100, (100 * f.contribution) / BAR_FULL_LOGODDS))}%`;
       const item = el("li", { text: factorText(f) });
-      item.append(el("span", { class: "dir", text: `${up ? "▲" : "▼"} ${t(up ? "raises" : "lowers")}` }), bar);
+      item.append(el("span", { class: "dir", text: `▲ ${t("raises")}` }), bar);
       return item;
     }),
   );
+  $("no-reasons").hidden = reasons.length > 0;
+  const context = contextOf(factors).map(factorText);
+  const sep = state.lang === "zh" ? "，" : ", ";
+  $("context").textContent = context.length ? t("context_line", { facts: context.join(sep) }) : "";
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -458,7 +640,7 @@ async function recordVisit(event) {
   if (state.list) state.list.lastVisits[id] = state.card.visits.at(-1)?.date;
   renderVisits();
   resetVisitForm();
-  status(t("saved"));
+  status("saved");
   $("visits-h").focus();
 }
 
@@ -475,14 +657,20 @@ function start() {
   const saved = localStorage.getItem(LANG_KEY);
   if (saved && saved !== state.lang && state.i18n[saved]) state.lang = saved;
   applyStaticTexts();
-  $("signin-form").addEventListener("submit", signIn);
+  $("signin-form").addEventListener("submit", (e) => signIn(e).catch(() => status("error")));
+  $("token-form").addEventListener("submit", (e) => signInWithToken(e).catch(() => status("error")));
+  $("token-show").addEventListener("change", () => {
+    $("token").type = $("token-show").checked ? "text" : "password";
+  });
   $("signout").addEventListener("click", () => signOut());
   $("lang-switch").addEventListener("click", () => setLang(state.lang === "zh" ? "en" : "zh"));
   $("filter-form").addEventListener("submit", applyFilters);
   $("clear-filters").addEventListener("click", () => navigate("/"));
   $("search-form").addEventListener("submit", search);
-  $("more").addEventListener("click", () => loadMore().catch(() => status(t("error"))));
-  $("visit-form").addEventListener("submit", (e) => recordVisit(e).catch(() => status(t("error"))));
+  $("vl-form").addEventListener("submit", applyVisitListFilters);
+  $("vl-print").addEventListener("click", () => window.print());
+  $("more").addEventListener("click", () => loadMore().catch(() => status("error")));
+  $("visit-form").addEventListener("submit", (e) => recordVisit(e).catch(() => status("error")));
   document.addEventListener("click", onNavClick);
   window.addEventListener("popstate", route);
   route();
