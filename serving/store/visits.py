@@ -9,10 +9,9 @@ from sqlalchemy import insert, select
 from features.errors import UserError
 from serving.auth import Principal
 from serving.models import Score, Visit
+from serving.outcomes import OUTCOMES
 from serving.store.reads import Reads
 from serving.store.rows import VisitRow, as_date, now
-
-from serving.outcomes import OUTCOMES
 
 
 class Visits(Reads):
