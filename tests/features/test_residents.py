@@ -147,3 +147,26 @@ def test_a_folder_without_residents_is_fine(tmp_path: Path) -> None:
     found = validate_folder(write_county(tmp_path / "county"))
     assert found.usable and found.tables.residents is None
     assert "residents" not in dict(found.tables.items())
+
+
+def test_the_generated_register_is_noisy_the_way_registers_are(tmp_path: Path) -> None:
+    from features.synthetic import generate_county
+
+    generate_county(tmp_path, students=3000, years=2, seed=5)
+    students = pd.read_csv(tmp_path / "students.csv", dtype=str)
+    residents = pd.read_csv(tmp_path / "residents.csv", dtype=str)
+    truth = pd.read_csv(tmp_path / "truth" / "residents.csv", dtype=str, keep_default_na=False)
+    assert len(truth) == len(residents) == 30_000
+    kinds = truth["kind"].value_counts()
+    assert kinds["never_enrolled"] >= 3 and kinds["moved_out"] > 20 and kinds["adult"] > 20_000
+    linked = truth.loc[truth["student_id"] != ""].merge(students, on="student_id")
+    pair = residents.loc[linked["row"].astype(int)].reset_index(drop=True)
+    # Most children of the school register are in the register; migrants are not.
+    assert 0.9 < len(linked) / len(students) < 0.99
+    differ = (pair["name"] != linked["name"]) & linked["name"].notna()
+    assert 0.03 < differ.mean() < 0.12
+    assert 0 < (pair["birth_date"] != linked["birth_date"]).mean() < 0.05
+    assert 0.15 < students["person_id"].isna().mean() < 0.3
+    ids = residents["person_id"].dropna()
+    assert ids.is_unique and (ids.str.len() == 15).sum() > 1000
+    assert parse_ids(ids).problem.tolist().count("") == len(ids)  # the register's ids are valid
