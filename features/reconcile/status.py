@@ -147,6 +147,7 @@ def reconcile_statuses(
             "gender": people["gender"].astype(object),
             "birth_date": people["birth_date"],
             "age": age_on(people["birth_date"], as_of).to_numpy(),
+            "county": people["county"].astype(object),
             "township": people["township"].astype(object),
             "village": people["village"].astype(object),
             "status": people["reconciled"],
