@@ -67,6 +67,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.metrics = metrics
+    app.state.home = settings.home  # reconciliation files (serving.reconciled)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     @app.exception_handler(UserError)

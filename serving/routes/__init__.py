@@ -10,6 +10,7 @@ from serving.routes import (
     last_visits,
     me,
     model,
+    not_enrolled,
     score,
     students,
     visits,
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     history.router,
     last_visits.router,
     me.router,
+    not_enrolled.router,
 ]
