@@ -7,7 +7,8 @@ students: a child registered twice (listed for checking).
 
 Statuses at `as_of` (school year Y): `moved_out` and `deceased` from the register first;
 then, for a linked resident, `enrolled` (a linked student enrolled in Y and not out of
-school at `as_of`), `finished` (grade 9 in an earlier year, never left since), else `left`;
+school at `as_of`), `finished` (grade 9 in an earlier year, never left since), `left` when
+enrolled in an earlier year, `not_enrolled` when in no year up to Y (a late starter);
 an unlinked one is `review` when a student free of other links is in the clerical band,
 else `not_enrolled`.
 """
@@ -77,12 +78,15 @@ def school_facts(tables: Tables, as_of: pd.Timestamp, year: int) -> pd.DataFrame
     finished = set(
         e.loc[(e["grade"] == 9) & (e["school_year"] < year), "student_id"].astype(object)
     )
+    # Enrolled in no year up to Y: linked, but never in school yet (a late starter).
+    before = set(e.loc[e["school_year"] <= year, "student_id"].astype(object))
     ids = tables.students["student_id"].astype(object)
     return pd.DataFrame(
         {
             "enrolled": ids.isin(enrolled).to_numpy() & ~ids.isin(out).to_numpy(),
             "out": ids.isin(out).to_numpy(),
             "finished": ids.isin(finished).to_numpy() & ~ids.isin(out).to_numpy(),
+            "ever": ids.isin(before).to_numpy(),
         },
         index=pd.Index(ids, name="student_id"),
     )
@@ -124,12 +128,15 @@ def reconcile_statuses(
         match_weight=("match_weight", "max"),
         enrolled=("enrolled", "any"),
         finished=("finished", "any"),
+        ever=("ever", "any"),
         n_enrolled=("enrolled", "sum"),
     )
     people = people.join(per, on="resident")
     review = links.review.set_index("resident")
     status = np.where(people["enrolled"] == True, "enrolled", "left")  # noqa: E712
     status = np.where((people["finished"] == True) & (status != "enrolled"), "finished", status)  # noqa: E712
+    never = (people["ever"] == False).to_numpy()  # noqa: E712 (linked, never enrolled yet)
+    status = np.where(never, "not_enrolled", status)
     unlinked = people["student_id"].isna().to_numpy()
     in_review = people["resident"].isin(review.index).to_numpy()
     status = np.where(unlinked, np.where(in_review, "review", "not_enrolled"), status)

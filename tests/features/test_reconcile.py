@@ -83,6 +83,15 @@ def test_hand_worked_statuses(tmp_path: Path) -> None:
     assert sorted(zip(visit["name"], visit["age"], strict=True)) == [("李小红", 10), ("陈静", 10)]
 
 
+def test_a_child_enrolled_only_later_was_not_enrolled_then(tmp_path: Path) -> None:
+    # In school year 2022 only 007 is enrolled; S002 and S003 start in 2023.
+    result = reconcile(load_tables(hand_county(tmp_path / "county")), pd.Timestamp("2022-10-15"))
+    status = result.residents.set_index("name")["status"]
+    assert status["张玮"] == "not_enrolled" and status["王强"] == "not_enrolled"
+    assert result.residents.set_index("name").loc["张玮", "student_id"] == "S002"
+    assert (status["李小红"] == "enrolled").any()
+
+
 def test_a_resident_registered_twice_is_listed(tmp_path: Path) -> None:
     # S006 is the same child as 007: a second registration, at a school in another township.
     folder = tmp_path / "county"
