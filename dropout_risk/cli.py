@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from dropout_risk.commands import cases, data, demo, serve, train
+from dropout_risk.commands import cases, data, demo, reconcile, serve, train
 
 app = typer.Typer(
     name="dropout-risk",
@@ -23,6 +23,7 @@ data.register(app)
 train.register(app)
 serve.register(app)
 cases.register(app)
+reconcile.register(app)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The input data contract: the seven tables, their columns, and the in-memory types.
+"""The input data contract: the seven tables, the optional ones, their columns and types.
 
 This module is the single source of truth that the loader, the validator, the
 synthetic county and the indicators all read. DESIGN.md's "Input data contract"
@@ -53,6 +53,8 @@ class Column:
     min: float | None = None
     max: float | None = None
     required: bool = True
+    earliest: str | None = None
+    """Dates only: the earliest plausible date when it is not 1990-01-01 (people's births)."""
 
     @property
     def dtype(self) -> object:
@@ -116,6 +118,9 @@ STUDENTS = Table(
         Column("disability", "code", codes=DISABILITIES),
         # Shown to case workers in scope; never an indicator, never logged.
         Column("name", "text", nullable=True, required=False),
+        # The resident identity number the school register holds (GB 11643), for
+        # reconciliation only: never an indicator, never logged, never in a report.
+        Column("person_id", "text", nullable=True, required=False),
     ),
     key=("student_id",),
 )
@@ -181,10 +186,31 @@ DROPOUTS = Table(
     key=("student_id", "left_on"),
 )
 
+RESIDENT_STATUSES = ("resident", "moved_out", "deceased")
+# The household register (户籍) export: one row per person, the latest record.
+RESIDENTS = Table(
+    "residents",
+    (
+        Column("person_id", "text", nullable=True),
+        Column("name", "text"),
+        Column("gender", "code", codes=GENDERS),
+        Column("birth_date", "date", earliest="1900-01-01"),
+        Column("county", "text"),
+        Column("township", "text"),
+        Column("village", "text", nullable=True),
+        Column("status", "code", codes=RESIDENT_STATUSES),
+        Column("recorded_on", "date"),
+    ),
+    key=("person_id",),
+)
+
 CONTRACT: dict[str, Table] = {
     t.name: t for t in (SCHOOLS, STUDENTS, ENROLLMENTS, HOUSEHOLDS, ATTENDANCE, GRADES, DROPOUTS)
 }
 TABLE_NAMES: tuple[str, ...] = tuple(CONTRACT)
+# Tables a folder may hold or not; when present they are checked like the others.
+OPTIONAL: dict[str, Table] = {t.name: t for t in (RESIDENTS,)}
+ALL_TABLES: dict[str, Table] = {**CONTRACT, **OPTIONAL}
 
 
 @dataclass(frozen=True)
@@ -203,11 +229,14 @@ class Tables:
     attendance: pd.DataFrame
     grades: pd.DataFrame
     dropouts: pd.DataFrame
+    residents: pd.DataFrame | None = field(default=None, kw_only=True)
+    """The household register, when the folder holds one (reconciliation)."""
     exported_on: pd.Timestamp | None = field(default=None, kw_only=True)
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
-        """(name, frame) of every table, in the contract's order."""
-        return [(f.name, getattr(self, f.name)) for f in fields(self) if f.name in CONTRACT]
+        """(name, frame) of every table present, in the contract's order, optional ones last."""
+        present = [(f.name, getattr(self, f.name)) for f in fields(self) if f.name in ALL_TABLES]
+        return [(name, frame) for name, frame in present if frame is not None]
 
     def export_date(self) -> ExportDate:
         """The export date (DESIGN.md): every record dated on or before it is valid."""
@@ -217,7 +246,7 @@ class Tables:
 def date_columns(frames: Iterable[tuple[str, pd.DataFrame]]) -> Iterator[tuple[str, pd.Series]]:
     """("table.column", dates) for every date column of the contract present in `frames`."""
     for name, frame in frames:
-        for column in CONTRACT[name].columns:
+        for column in ALL_TABLES[name].columns:
             if column.kind == "date" and column.name in frame.columns:
                 yield f"{name}.{column.name}", frame[column.name]
 

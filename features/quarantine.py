@@ -15,15 +15,20 @@ written), rule, decision, reason, values (the whole raw row as JSON, extra colum
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.io import RawTable
 
+HIDDEN = ("person_id",)
+# A run of digits as long as an id (15 to 18, maybe ending in X) in a line that did not parse.
+_ID_LIKE = re.compile(r"\d{14,17}[\dXx]")
 COLUMNS = ["table", "file", "row", "column", "value", "rule", "decision", "reason", "values"]
 SET_ASIDE = "set aside"
 BLANKED = "blanked"
@@ -39,7 +44,7 @@ def decision_lines(
     reason: str,
 ) -> pd.DataFrame:
     """Quarantine lines for the rows at `positions` (data-row positions in `raw`)."""
-    taken = raw.data.take(pa.array(positions, type=pa.int64()))
+    taken = _hidden(raw.data.take(pa.array(positions, type=pa.int64())))
     return pd.DataFrame(
         {
             "table": raw.name,
@@ -69,9 +74,23 @@ def malformed_lines(raw: RawTable) -> pd.DataFrame:
             "reason": [
                 f"{m.actual} fields where the header has {m.expected}" for m in raw.malformed
             ],
-            "values": [json.dumps({"line": m.text}, ensure_ascii=False) for m in raw.malformed],
+            "values": [
+                json.dumps({"line": _ID_LIKE.sub("(hidden)", m.text)}, ensure_ascii=False)
+                for m in raw.malformed
+            ],
         }
     )
+
+
+def _hidden(taken: pa.Table) -> pa.Table:
+    """Resident ids are personal data: the quarantine says a cell held one, never which."""
+    for name in HIDDEN:
+        if name in taken.column_names:
+            i = taken.column_names.index(name)
+            present = pc.is_valid(taken.column(i))
+            masked = pc.if_else(present, pa.scalar("(hidden)"), pa.scalar(None, pa.string()))
+            taken = taken.set_column(i, name, masked)
+    return taken
 
 
 def _cells(taken: pa.Table, column: str | None) -> list[str | None]:

@@ -29,10 +29,14 @@ import pandera.pandas as pa
 
 from features.contract import TEXT_DTYPE, Column, Table
 from features.export import EARLIEST_DATE
+from features.reconcile.ids import parse_ids
 
 __all__ = ["EARLIEST_DATE", "build_schema", "describe", "output_schema"]
 # Referenced tables come first so that the ids they keep are known when checking others.
-ORDER = ("schools", "households", "students", "enrollments", "attendance", "grades", "dropouts")
+ORDER = (
+    "schools", "households", "students", "enrollments", "attendance", "grades", "dropouts",
+    "residents",
+)  # fmt: skip
 REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("students", "household_id"): ("households", "household_id"),
     ("enrollments", "school_id"): ("schools", "school_id"),
@@ -67,15 +71,20 @@ RULES: dict[str, str] = {
     "duplicate_key": "repeats the key of an earlier row (the first is kept)",
     "returned_before_left": "returned_on is not after left_on",
     "implausible_age": "age at enrollment outside 3..25 (rows kept)",
+    "bad_person_id": "not a valid resident id (GB 11643: 17 digits and a check character, "
+    "or a 15-digit legacy number)",
+    "person_id_disagrees": "the birth date or sex inside the id differs from the row's (kept)",
 }
+# Columns whose values are personal identifiers: never shown in a report or the quarantine.
+HIDDEN_COLUMNS = frozenset({"person_id"})
 # Rules that are reported but do not set rows aside.
-WARNINGS = frozenset({"implausible_age"})
+WARNINGS = frozenset({"implausible_age", "person_id_disagrees"})
 # Rules about one cell. On a column the row can live without (nullable: a returned_on, a
 # distance) the cell is blanked and the row kept; on a key or required column the row is
 # set aside. A returned_on after the export date is blanked: the child counts as still out.
 CELL_RULES = frozenset(
     {"unparseable", "bad_code", "out_of_range", "date_before_1990", "date_after_export",
-     "returned_before_left"}
+     "returned_before_left", "bad_person_id"}
 )  # fmt: skip
 AGE_RANGE = (3, 25)
 
@@ -101,6 +110,8 @@ def describe(rule: str, table: Table, column: str | None, context: Context) -> s
         return "not one of " + "/".join(col.codes or ())
     if rule == "out_of_range" and col is not None:
         return f"outside {col.min:g}..{col.max:g}"
+    if rule == "date_before_1990" and col is not None and col.earliest:
+        return f"date before {col.earliest}"
     if rule == "date_after_export":
         return f"after the export date {context.export_date:%Y-%m-%d}"
     if rule == "unknown_reference":
@@ -127,6 +138,8 @@ def build_schema(table: Table, context: Context) -> pa.DataFrameSchema:
     frame_checks = [_check("duplicate_key", "+".join(table.key), _unique_key(list(table.key)))]
     if table.name == "dropouts":
         frame_checks.append(_check("returned_before_left", "returned_on", _returned_after_left))
+    if {"person_id", "birth_date", "gender"} <= set(table.column_names):
+        frame_checks.append(_check("person_id_disagrees", "person_id", _id_agrees))
     if table.name == "enrollments" and context.birth_dates is not None:
         frame_checks.append(_check("implausible_age", "student_id", _age_plausible(context)))
     return pa.DataFrameSchema(columns, checks=frame_checks, name=table.name, strict=False)
@@ -151,8 +164,11 @@ def _column_checks(table: Table, col: Column, context: Context) -> list[pa.Check
     if col.min is not None or col.max is not None:
         checks.append(_check("out_of_range", col.name, _within(col.min, col.max)))
     if col.kind == "date":
-        checks.append(_check("date_before_1990", col.name, _not_below(EARLIEST_DATE)))
+        earliest = pd.Timestamp(col.earliest) if col.earliest else EARLIEST_DATE
+        checks.append(_check("date_before_1990", col.name, _not_below(earliest)))
         checks.append(_check("date_after_export", col.name, _not_above(context.export_date)))
+    if col.name == "person_id":
+        checks.append(_check("bad_person_id", col.name, _valid_person_id))
     target = REFERENCES.get((table.name, col.name))
     known = context.known_ids.get(".".join(target)) if target else None
     if known is not None:
@@ -235,6 +251,28 @@ def _age_plausible(context: Context) -> Callable[[pd.DataFrame], pd.Series | boo
         return True if not odd.any() else pd.Series(~odd, frame.index, copy=False)
 
     return age_plausible
+
+
+def _valid_person_id(s: pd.Series) -> pd.Series | bool:
+    if not s.notna().any():
+        return True
+    return pd.Series(parse_ids(s).problem == "", s.index, copy=False)
+
+
+def _id_agrees(frame: pd.DataFrame) -> pd.Series | bool:
+    """Birth date and sex inside a usable id against the row's own (either may be wrong)."""
+    ids = frame["person_id"]
+    if not ids.notna().any():
+        return True
+    parsed = parse_ids(ids)
+    usable = parsed.normalized.notna().to_numpy()
+    born = frame["birth_date"].to_numpy(dtype="datetime64[ns]")
+    gender = frame["gender"].astype(object).to_numpy()
+    other_day = usable & ~np.isnat(born) & (parsed.birth_date != born)
+    female = gender == "F"
+    other_sex = usable & pd.notna(gender) & np.isin(gender, ("F", "M")) & (parsed.female != female)
+    odd = other_day | other_sex
+    return True if not odd.any() else pd.Series(~odd, frame.index, copy=False)
 
 
 def _returned_after_left(frame: pd.DataFrame) -> pd.Series:

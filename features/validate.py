@@ -38,7 +38,15 @@ import pandera.errors as pa_errors
 import pandera.pandas as pa
 import pyarrow as pa_arrow
 
-from features.contract import CONTRACT, ID_DTYPE, TABLE_NAMES, Table, Tables, date_columns
+from features.contract import (
+    ALL_TABLES,
+    ID_DTYPE,
+    OPTIONAL,
+    TABLE_NAMES,
+    Table,
+    Tables,
+    date_columns,
+)
 from features.errors import DataError
 from features.export import EXPORT_FILE, ExportDate, export_date, read_export_file
 from features.io import FileProblem, RawTable, clean_text, find_table_files, read_table_file
@@ -50,8 +58,10 @@ from features.quarantine import (
     malformed_lines,
     write_quarantine,
 )
+from features.reconcile.ids import normalize_ids
 from features.schema import (
     CELL_RULES,
+    HIDDEN_COLUMNS,
     ORDER,
     REFERENCES,
     WARNINGS,
@@ -159,7 +169,9 @@ def validate_folder(
         )  # fmt: skip
     raws: dict[str, RawTable] = {}
     parsed: dict[str, ParsedTable] = {}
-    for name in TABLE_NAMES:
+    for name in (*TABLE_NAMES, *OPTIONAL):
+        if name in OPTIONAL and not find_table_files(data_dir, name):
+            continue  # an optional table may be absent
         say(f"reading {name}")
         raw = _read(data_dir, name, problems)
         if raw is None:
@@ -252,7 +264,7 @@ def _read(data_dir: Path, name: str, problems: list[Problem]) -> RawTable | None
         problems.append(Problem(name, files[0], "unreadable_file", None, 0, [], True, message))
         return None
     header = raw.data.column_names
-    table = CONTRACT[name]
+    table = ALL_TABLES[name]
     missing = [c for c in table.required_columns if c not in header]
     doubled = sorted({c for c in header if c in table.column_names and header.count(c) > 1})
     for column in missing:
@@ -268,7 +280,7 @@ def _read(data_dir: Path, name: str, problems: list[Problem]) -> RawTable | None
 
 def _parse(raw: RawTable, problems: list[Problem]) -> ParsedTable | None:
     try:
-        return parse_table(raw.data, CONTRACT[raw.name])
+        return parse_table(raw.data, ALL_TABLES[raw.name])
     except ColumnError as exc:
         problems.append(_fatal(raw, "unreadable_column", exc.column, str(exc)))
     except Exception as exc:
@@ -301,7 +313,7 @@ def _birth_dates(students: _Checked | None) -> pd.Series | None:
 
 
 def _check(raw: RawTable, parsed: ParsedTable, context: Context) -> _Checked:
-    table = CONTRACT[raw.name]
+    table = ALL_TABLES[raw.name]
     frame = parsed.frame
     failures: list[tuple[str, str | None, np.ndarray]] = []
     problems: list[Problem] = []
@@ -404,6 +416,8 @@ def _examples(
         shown = ["left_on", "returned_on"]
     elif rule == "implausible_age":
         shown = ["student_id", "school_year"]
+    elif rule == "person_id_disagrees":
+        shown = ["person_id", "birth_date", "gender"]
     else:
         shown = [column] if column else []
     out = []
@@ -416,6 +430,8 @@ def _examples(
 
 
 def _raw_value(raw: RawTable, column: str, position: int) -> object:
+    if column in HIDDEN_COLUMNS:
+        return "(hidden)"
     value = raw.data.column(column)[position].as_py()
     return value.isoformat() if hasattr(value, "isoformat") else value
 
@@ -456,11 +472,13 @@ def _to_tables(
     exported_on: pd.Timestamp,
 ) -> Tables | None:
     frames = {}
-    for name in TABLE_NAMES:
-        table = CONTRACT[name]
+    for name in (*TABLE_NAMES, *(n for n in OPTIONAL if n in checked)):
+        table = ALL_TABLES[name]
         try:
             # Pop as we go so that each validation frame is freed once typed.
             frame = to_contract(checked.pop(name).kept, table)
+            if "person_id" in frame.columns:  # one form for every id: 18 characters
+                frame["person_id"] = normalize_ids(frame["person_id"])
             output_schema(table).validate(frame)
         except Exception as exc:  # a loader bug, reported rather than raised
             message = f"typing failed: {clean_text(exc)}"

@@ -75,6 +75,7 @@ def create_app(
         openapi_url=None,
     )
     app.state.metrics = metrics
+    app.state.home = settings.home  # reconciliation files (serving.reconciled)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(Guard)  # added last: outermost, before anything reads the body
 

@@ -68,6 +68,14 @@ def generate(
             "an export.json. A day in the winter break gives a spring term that starts after it."
         ),
     ] = None,
+    residents: Annotated[
+        bool,
+        typer.Option(
+            "--residents/--no-residents",
+            help="Also write the household register (residents, students.person_id) and "
+            "what is true about it under truth/ (never read by the pipeline).",
+        ),
+    ] = True,
 ) -> None:
     """Write a realistic synthetic county in the input data contract."""
     from features.errors import UserError
@@ -90,6 +98,7 @@ def generate(
                 progress=step,
                 calendar=calendar,
                 export_date=export_date,
+                residents=residents,
             )
         except UserError as exc:
             fail(str(exc))

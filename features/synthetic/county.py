@@ -18,9 +18,11 @@ from .geography import COUNTY, LEVEL_NAMES, County, build_county
 from .grades import SUBJECTS
 from .households import Households, build_households
 from .plan import CalendarPlan, plan_for, write_export_file
+from .register_files import remove_register, write_register
+from .residents import build_register
 from .students import Students, build_students, children_per_household
 from .summary import GenerationSummary
-from .writer import Format, StreamWriter, write_table
+from .writer import STUDENTS_WITH_PERSON_ID, Format, StreamWriter, write_table
 from .yearly import Records, simulate_year
 
 Progress = Callable[[str, float], None]
@@ -53,6 +55,7 @@ def generate_county(
     progress: Progress | None = None,
     calendar: str = "standard",
     export_date: str | None = None,
+    residents: bool = True,
 ) -> GenerationSummary:
     """Write a synthetic county of `students` children over `years` school years to `out_dir`.
 
@@ -61,6 +64,8 @@ def generate_county(
     `calendar="varied"` gives the county's schools different winter breaks; `export_date`
     (YYYY-MM-DD) cuts every record after it and writes `export.json`, as a county exporting
     on that day would (a date in the winter break: the spring term starts after it).
+    `residents` writes the household register and `students.person_id` (`residents.py`), and
+    what is true about them under `truth/`, which the pipeline never reads.
     """
     if students < 1:
         raise UserError(f"--students must be at least 1, got {students}")
@@ -83,6 +88,7 @@ def generate_county(
         out_dir.mkdir(parents=True, exist_ok=True)
         for name in TABLE_NAMES:  # a stale table of the other format would be read instead
             (out_dir / f"{name}.{other}").unlink(missing_ok=True)
+        remove_register(out_dir)
         (out_dir / "export.json").unlink(missing_ok=True)
     except OSError as exc:
         raise UserError(f"cannot write the county to {out_dir}: {exc.strerror or exc}") from exc
@@ -125,7 +131,14 @@ def generate_county(
             )
     report("Writing tables", 0.93)
     contacts = household_contacts(rng(40), county, hh.township)
-    rows = _write_tables(out_dir, fmt, county, hh, st, records, plan, contacts)
+    register = build_register(rng(6), county, hh, st, start_year, years) if residents else None
+    person_id = None if register is None else register.student_person_id
+    rows = _write_tables(out_dir, fmt, county, hh, st, records, plan, contacts, person_id)
+    if register is not None:
+        try:
+            rows["residents"] = write_register(out_dir, fmt, register)
+        except OSError as exc:
+            raise UserError(f"cannot write the register to {out_dir}: {exc.strerror}") from exc
     rows["attendance"] = attendance_out.rows
     if cut is not None:
         try:
@@ -145,7 +158,7 @@ def generate_county(
         townships=len(county.township_names),
         schools_by_level=levels,
         students=st.n,
-        rows={name: rows[name] for name in TABLE_NAMES},
+        rows={name: rows[name] for name in (*TABLE_NAMES, "residents") if name in rows},
         enrolled=records.enrolled,
         dropouts=records.left,
         returned=returned,
@@ -184,6 +197,7 @@ def _write_tables(
     records: Records,
     plan: CalendarPlan,
     contacts: dict[str, np.ndarray],
+    person_id: np.ndarray | None = None,
 ) -> dict[str, int]:
     """Write every table but attendance (already streamed); returns rows per table.
 
@@ -222,8 +236,10 @@ def _write_tables(
             "ethnic_minority": pa.array(st.minority),
             "disability": _codes(DISABILITIES, st.disability),
             "name": pa.array(st.name, mask=st.name == ""),
+            **({} if person_id is None else {"person_id": pa.array(person_id, pa.string())}),
         },
         fmt,
+        schema=None if person_id is None else STUDENTS_WITH_PERSON_ID,
     )
 
     # Household records: the first one before school starts, then one per change.

@@ -81,7 +81,22 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("returned_on", pa.date32()),
         ]
     ),
+    "residents": pa.schema(
+        [
+            ("person_id", pa.string()),
+            ("name", pa.string()),
+            ("gender", pa.string()),
+            ("birth_date", pa.date32()),
+            ("county", pa.string()),
+            ("township", pa.string()),
+            ("village", pa.string()),
+            ("status", pa.string()),
+            ("recorded_on", pa.date32()),
+        ]
+    ),
 }
+# The students table when the county has a household register: its person_id column too.
+STUDENTS_WITH_PERSON_ID = SCHEMAS["students"].append(pa.field("person_id", pa.string()))
 
 # No quotes: the generator's values never hold commas, quotes or newlines, and quotes
 # around 40M attendance ids and statuses would add a fifth to the file.
@@ -94,9 +109,15 @@ def table_path(out_dir: Path, name: str, fmt: Format) -> Path:
     return out_dir / f"{name}.{fmt}"
 
 
-def write_table(out_dir: Path, name: str, columns: dict[str, pa.Array], fmt: Format) -> int:
+def write_table(
+    out_dir: Path,
+    name: str,
+    columns: dict[str, pa.Array],
+    fmt: Format,
+    schema: pa.Schema | None = None,
+) -> int:
     """Write one whole table; returns its row count."""
-    table = pa.table(columns, schema=SCHEMAS[name])
+    table = pa.table(columns, schema=schema or SCHEMAS[name])
     path = table_path(out_dir, name, fmt)
     if fmt == "csv":
         pacsv.write_csv(table, path, write_options=_CSV_OPTIONS)

@@ -12,6 +12,7 @@ from serving.routes import (
     me,
     model,
     monitoring,
+    not_enrolled,
     people,
     score,
     session,
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     monitoring.router,
     people.router,
     session.router,
+    not_enrolled.router,
 ]

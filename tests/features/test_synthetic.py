@@ -41,7 +41,8 @@ def school_year_of(dates: pd.Series) -> np.ndarray:
 
 
 def files_bytes(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}  # fmt: skip
 
 
 # ---------------------------------------------------------------- determinism
@@ -52,7 +53,8 @@ def test_same_seed_gives_identical_files(tmp_path: Path, fmt: str) -> None:
     a = generate_county(tmp_path / "a", students=300, years=2, seed=7, fmt=fmt)
     b = generate_county(tmp_path / "b", students=300, years=2, seed=7, fmt=fmt)
     first, second = files_bytes(tmp_path / "a"), files_bytes(tmp_path / "b")
-    assert sorted(first) == sorted(f"{n}.{fmt}" for n in TABLE_NAMES)
+    tables = [f"{n}.{fmt}" for n in (*TABLE_NAMES, "residents")]
+    assert sorted(first) == sorted([*tables, "truth/residents.csv"])
     assert first == second
     assert a.rows == b.rows
 
@@ -68,7 +70,9 @@ def test_different_seed_gives_different_files(tmp_path: Path) -> None:
 def test_rewriting_in_the_other_format_removes_stale_tables(tmp_path: Path) -> None:
     generate_county(tmp_path, students=50, years=1, seed=1, fmt="csv")
     generate_county(tmp_path, students=50, years=1, seed=1, fmt="parquet")
-    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".parquet"] * 7
+    assert sorted(p.suffix for p in tmp_path.iterdir() if p.is_file()) == [".parquet"] * 8
+    generate_county(tmp_path, students=50, years=1, seed=1, fmt="parquet", residents=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.parquet" for n in TABLE_NAMES)
 
 
 def test_csv_and_parquet_hold_the_same_data(county_dir: Path, county_parquet_dir: Path) -> None:
@@ -361,10 +365,18 @@ def test_generated_county_validates_clean(
 
     for folder in (county_dir, county_parquet_dir):
         report = validate_folder(folder, quarantine_dir=tmp_path / "quarantine")
-        assert report.clean, [p.message or p.rule for p in report.problems]
+        # The only problems are the register's deliberate noise: ids mistyped in the school
+        # register (blanked) and register rows whose birth day or sex disagrees with the id.
+        found = {(p.table, p.rule) for p in report.problems}
+        noise = {("students", "bad_person_id"), ("residents", "person_id_disagrees")}
+        assert found == noise, [p.message or p.rule for p in report.problems]
         assert report.set_aside == 0
         assert report.rows_kept == report.rows_in
-    assert not list((tmp_path / "quarantine").glob("*"))
+        assert report.cells_blanked == find_count(report, "students", "bad_person_id")
+
+
+def find_count(report, table: str, rule: str) -> int:
+    return next(p.count for p in report.problems if (p.table, p.rule) == (table, rule))
 
 
 def test_generate_command_prints_a_summary(tmp_path: Path) -> None:
