@@ -31,15 +31,12 @@ def run_validation(data_dir: Path):  # -> features.validate.ValidationReport
 def load_validated(data_dir: Path):  # -> features.contract.Tables
     """Validate a data folder, print the summary, and return its tables or stop with exit 1.
 
-    Every command that reads a data folder starts here.
+    Every command that reads a data folder starts here; the tables come from the folder's
+    ingested dataset (`dropout-risk ingest`), ingested first when the raw files changed.
     """
-    from features.report import print_report
+    from dropout_risk.commands.ingest import open_data
 
-    report = run_validation(data_dir)
-    print_report(report, err_console)
-    if not report.usable:
-        fail(f"{data_dir} cannot be used; fix the problems above and run again.")
-    return report.tables
+    return open_data(data_dir)
 
 
 def generate(

@@ -1,0 +1,127 @@
+"""Typed tables to a partitioned Parquet dataset and back.
+
+One folder per table, Hive-style partitions `p_county=.../p_group=.../[p_year=...]`. The
+partition columns are added for the layout only; reading drops them and gives each column
+the contract's dtype again (categories in the contract's order, Arrow-backed ids).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from features.contract import CONTRACT
+from features.ingest.placement import Placement, row_parts, row_years
+
+PART_COLUMNS = ("p_county", "p_group", "p_year")
+EMPTY_FILE = "empty.parquet"
+# Row groups of ~256k rows: small enough for a date filter to skip most of a year.
+ROWS_PER_GROUP = 1 << 18
+
+
+def partitioning(yearly: bool) -> ds.Partitioning:
+    fields = [("p_county", pa.string()), ("p_group", pa.int32())]
+    if yearly:
+        fields.append(("p_year", pa.int32()))
+    return ds.partitioning(pa.schema(fields), flavor="hive")
+
+
+def write_table(
+    name: str, frame: pd.DataFrame, placement: Placement, folder: Path
+) -> dict[str, object]:
+    """Write one table under `folder/<name>`; return what the manifest records of it."""
+    target = folder / name
+    data = pa.Table.from_pandas(frame, preserve_index=False)
+    if len(frame) == 0:
+        target.mkdir(parents=True)
+        pq.write_table(data, target / EMPTY_FILE)
+        return {"rows": 0, "yearly": False, "partitions": 0}
+    part = row_parts(name, frame, placement)
+    years = row_years(name, frame)
+    parts = placement.parts
+    data = data.append_column("p_county", pa.array(parts["p_county"].to_numpy()[part]))
+    data = data.append_column("p_group", pa.array(parts["p_group"].to_numpy(np.int32)[part]))
+    if years is not None:
+        data = data.append_column("p_year", pa.array(years))
+    written: list[str] = []
+    ds.write_dataset(
+        data,
+        target,
+        format="parquet",
+        partitioning=partitioning(years is not None),
+        basename_template="part-{i}.parquet",
+        max_rows_per_group=ROWS_PER_GROUP,
+        min_rows_per_group=min(ROWS_PER_GROUP, 1 << 16),
+        max_partitions=1 << 16,
+        existing_data_behavior="error",
+        file_visitor=lambda f: written.append(f.path),
+    )
+    return {"rows": len(frame), "yearly": years is not None, "partitions": len(written)}
+
+
+def dataset(folder: Path, name: str, yearly: bool) -> ds.Dataset:
+    """The Arrow dataset of one ingested table."""
+    target = folder / name
+    if (target / EMPTY_FILE).is_file():
+        return ds.dataset(target / EMPTY_FILE, format="parquet")
+    return ds.dataset(target, format="parquet", partitioning=partitioning(yearly))
+
+
+def read_table(
+    folder: Path,
+    name: str,
+    yearly: bool,
+    columns: Sequence[str] | None = None,
+    where: ds.Expression | None = None,
+) -> pd.DataFrame:
+    """One ingested table as pandas with the contract's dtypes (only `columns`, rows `where`)."""
+    data = dataset(folder, name, yearly)
+    keep = [c for c in data.schema.names if c not in PART_COLUMNS]
+    if columns is not None:
+        keep = [c for c in keep if c in columns]
+    if where is not None and (folder / name / EMPTY_FILE).is_file():
+        where = None  # the empty table has no partition columns to filter on
+    arrow = data.to_table(columns=keep, filter=where)
+    return conform(name, arrow)
+
+
+def conform(name: str, arrow: pa.Table) -> pd.DataFrame:
+    """Arrow columns to the pandas dtypes `features.validate.to_contract` gives."""
+    table = CONTRACT.get(name)
+    out: dict[str, object] = {}
+    for column in arrow.column_names:
+        values = arrow.column(column)
+        spec = table.column(column) if table and column in table.column_names else None
+        if pa.types.is_dictionary(values.type) and (spec is None or spec.kind != "code"):
+            values = values.cast(values.type.value_type)
+        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            out[column] = pd.array(values.cast(pa.string()), dtype=pd.StringDtype("pyarrow"))
+            continue
+        series = values.to_pandas()
+        if spec is not None and spec.kind == "date":
+            out[column] = series.to_numpy("datetime64[ns]")
+        elif spec is not None:
+            out[column] = series.astype(spec.dtype).array
+        else:
+            out[column] = series.array
+    return pd.DataFrame(out, index=pd.RangeIndex(arrow.num_rows), copy=False)
+
+
+def replace_folder(new: Path, old: Path) -> None:
+    """Put `new` where `old` was (two renames; the manifest is read last, so a reader sees one
+    whole dataset or finds none and ingests)."""
+    if old.exists():
+        trash = old.with_name(old.name + ".old")
+        shutil.rmtree(trash, ignore_errors=True)
+        old.rename(trash)
+        new.rename(old)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        new.rename(old)
