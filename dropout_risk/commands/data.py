@@ -28,15 +28,16 @@ def run_validation(data_dir: Path):  # -> features.validate.ValidationReport
         fail(str(exc))
 
 
-def load_validated(data_dir: Path):  # -> features.contract.Tables
+def load_validated(data_dir: Path, as_of: str | None = None):  # -> features.contract.Tables
     """Validate a data folder, print the summary, and return its tables or stop with exit 1.
 
     Every command that reads a data folder starts here; the tables come from the folder's
-    ingested dataset (`dropout-risk ingest`), ingested first when the raw files changed.
+    ingested dataset (`dropout-risk ingest`), ingested first when the raw files changed;
+    with `as_of`, only what a snapshot at that date reads.
     """
     from dropout_risk.commands.ingest import open_data
 
-    return open_data(data_dir)
+    return open_data(data_dir, as_of)
 
 
 def generate(
@@ -155,7 +156,7 @@ def features(
             as_timestamp(date)
     except UserError as exc:
         fail(str(exc))
-    tables = load_validated(data_dir)
+    tables = load_validated(data_dir, as_of if snapshots is None else None)
     try:
         with progress() as bar:
             task = bar.add_task("Building indicators", total=None)

@@ -44,12 +44,14 @@ def run_ingest(data_dir: Path, group_students: int | None = None, force: bool = 
     return ingested
 
 
-def open_data(data_dir: Path):  # -> features.contract.Tables
+def open_data(data_dir: Path, as_of: str | None = None):  # -> features.contract.Tables
     """The validated tables of a data folder, from its ingested dataset (ingested first when the
     raw files changed); prints the validation report; exit 1 when the folder cannot be used.
 
-    Every command that reads a data folder starts here.
+    Every command that reads a data folder starts here. With `as_of` (a valid date) only the
+    attendance a snapshot at that date reads is loaded.
     """
+    from features.build import as_timestamp
     from features.ingest import load_ingested
     from features.report import print_report
 
@@ -57,7 +59,7 @@ def open_data(data_dir: Path):  # -> features.contract.Tables
     print_report(ingested.report, err_console)
     if not ingested.report.usable:
         fail(f"{data_dir} cannot be used; fix the problems above and run again.")
-    return load_ingested(ingested)
+    return load_ingested(ingested, None if as_of is None else as_timestamp(as_of))
 
 
 def ingest(

@@ -25,6 +25,7 @@ from features.errors import DataError
 from features.ingest.fingerprint import folder_hash
 from features.ingest.placement import GROUP_STUDENTS, place
 from features.ingest.reportfile import report_from_json, report_to_json
+from features.ingest.snapshot import attendance_window
 from features.ingest.store import read_table, replace_folder, write_table
 from features.validate import ValidationReport, validate_folder
 
@@ -145,22 +146,27 @@ def _write(
     return manifest
 
 
-def load_ingested(ingested: Ingested) -> Tables:
-    """The tables of an ingested dataset (those validated in this call when there are)."""
+def load_ingested(ingested: Ingested, as_of: pd.Timestamp | None = None) -> Tables:
+    """The tables of an ingested dataset (those validated in this call when there are);
+    with `as_of`, only what a snapshot at that date reads of attendance (`snapshot.py`)."""
     if ingested.tables is not None:
         return ingested.tables
     if ingested.folder is None:
         raise DataError(f"{ingested.data_dir} cannot be used; run `dropout-risk validate` on it.")
-    return read_tables(ingested.folder, ingested.manifest)
+    return read_tables(ingested.folder, ingested.manifest, as_of)
 
 
-def read_tables(folder: Path, manifest: dict[str, Any]) -> Tables:
-    """Every table of the dataset, typed as the contract says."""
+def read_tables(
+    folder: Path, manifest: dict[str, Any], as_of: pd.Timestamp | None = None
+) -> Tables:
+    """Every table of the dataset, typed as the contract says (attendance in the window of a
+    snapshot at `as_of` when given)."""
     names = {f.name for f in fields(Tables)}
-    frames = {
-        name: read_table(folder / "tables", name, bool(entry["yearly"]))
-        for name, entry in manifest["tables"].items()
-        if name in names
-    }
+    frames = {}
+    for name, entry in manifest["tables"].items():
+        if name not in names:
+            continue
+        where = attendance_window(as_of) if as_of is not None and name == "attendance" else None
+        frames[name] = read_table(folder / "tables", name, bool(entry["yearly"]), where=where)
     exported_on = manifest.get("exported_on")
     return Tables(**frames, exported_on=None if exported_on is None else pd.Timestamp(exported_on))

@@ -46,10 +46,13 @@ def test_ingested_tables_and_indicators_equal_the_raw_folders(province: Path, tm
         assert list(a.dtypes) == list(b.dtypes), name
         pd.testing.assert_frame_equal(_sorted(a), _sorted(b), obj=name)
     for as_of in ("2022-11-15", "2024-05-20"):
-        pd.testing.assert_frame_equal(
-            build_features(raw, as_of, chunk_students=150),
-            build_features(read, as_of, chunk_students=150),
-        )
+        expected = build_features(raw, as_of, chunk_students=150)
+        pd.testing.assert_frame_equal(expected, build_features(read, as_of, chunk_students=150))
+        # A snapshot's read: attendance of its window only, the same indicators.
+        window = read_tables(ingested.folder, ingested.manifest, pd.Timestamp(as_of))
+        assert 0 < len(window.attendance) < len(raw.attendance) / 2
+        assert window.attendance["date"].max() < pd.Timestamp(as_of)
+        pd.testing.assert_frame_equal(expected, build_features(window, as_of, chunk_students=150))
 
 
 def test_a_partition_holds_whole_schools(province: Path, tmp_path: Path) -> None:
