@@ -156,7 +156,13 @@ def features(
             as_timestamp(date)
     except UserError as exc:
         fail(str(exc))
-    tables = load_validated(data_dir, as_of if snapshots is None else None)
+    dataset = None
+    if engine == "dask" and snapshots is None:  # the workers read the dataset, not this process
+        from dropout_risk.commands.ingest import open_dataset
+
+        dataset = open_dataset(data_dir)
+    else:
+        tables = load_validated(data_dir, as_of if snapshots is None else None)
     try:
         with progress() as bar:
             task = bar.add_task("Building indicators", total=None)
@@ -164,7 +170,18 @@ def features(
             def advance(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            if snapshots is None:
+            if dataset is not None:
+                from features.engines.dask_dataset import run_dask_dataset
+
+                frame = run_dask_dataset(
+                    dataset.folder,
+                    dataset.manifest,
+                    as_timestamp(as_of),
+                    scheduler=scheduler,
+                    progress=advance,
+                )
+                what = f"{len(frame):,} students as of {as_of}"
+            elif snapshots is None:
                 frame = build_features(
                     tables, as_of, engine=engine, scheduler=scheduler, progress=advance
                 )

@@ -44,6 +44,18 @@ def run_ingest(data_dir: Path, group_students: int | None = None, force: bool = 
     return ingested
 
 
+def open_dataset(data_dir: Path):  # -> features.ingest.Ingested
+    """The ingested dataset of a data folder (ingested first when the raw files changed),
+    without loading its tables; prints the report; exit 1 when the folder cannot be used."""
+    from features.report import print_report
+
+    ingested = run_ingest(data_dir)
+    print_report(ingested.report, err_console)
+    if not ingested.report.usable:
+        fail(f"{data_dir} cannot be used; fix the problems above and run again.")
+    return ingested
+
+
 def open_data(data_dir: Path, as_of: str | None = None):  # -> features.contract.Tables
     """The validated tables of a data folder, from its ingested dataset (ingested first when the
     raw files changed); prints the validation report; exit 1 when the folder cannot be used.
@@ -53,12 +65,8 @@ def open_data(data_dir: Path, as_of: str | None = None):  # -> features.contract
     """
     from features.build import as_timestamp
     from features.ingest import load_ingested
-    from features.report import print_report
 
-    ingested = run_ingest(data_dir)
-    print_report(ingested.report, err_console)
-    if not ingested.report.usable:
-        fail(f"{data_dir} cannot be used; fix the problems above and run again.")
+    ingested = open_dataset(data_dir)
     return load_ingested(ingested, None if as_of is None else as_timestamp(as_of))
 
 

@@ -27,6 +27,23 @@ def raw_files(data_dir: Path) -> list[Path]:
     return files
 
 
+def folder_stats(data_dir: Path) -> dict[str, list[int]]:
+    """{file name: [size, modification time in ns]} of the files the validator reads.
+
+    Equal stats let a later command skip hashing (as git's index does): a file rewritten
+    with other bytes gets a new modification time, and then the content hash decides.
+    """
+    stats = {}
+    for path in raw_files(data_dir):
+        try:
+            st = path.stat()
+        except OSError:
+            stats[path.name] = [-1, -1]
+            continue
+        stats[path.name] = [st.st_size, st.st_mtime_ns]
+    return stats
+
+
 def folder_hash(data_dir: Path) -> str:
     """A BLAKE2b digest of the names and bytes of every file the validator reads.
 

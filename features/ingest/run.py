@@ -22,7 +22,7 @@ import pandas as pd
 
 from features.contract import Tables
 from features.errors import DataError
-from features.ingest.fingerprint import folder_hash
+from features.ingest.fingerprint import folder_hash, folder_stats
 from features.ingest.placement import GROUP_STUDENTS, place
 from features.ingest.reportfile import report_from_json, report_to_json
 from features.ingest.snapshot import attendance_window
@@ -85,15 +85,16 @@ def ingest_folder(
         raise DataError(f"{data_dir}: no such data folder")
     tell = say or (lambda _message: None)
     folder = dataset_folder(home, data_dir)
+    manifest = read_manifest(folder)
+    stats = folder_stats(data_dir)
+    same_layout = manifest is not None and group_students in (None, manifest["group_students"])
+    if not force and same_layout and manifest.get("raw_stats") == stats:  # type: ignore[union-attr]
+        return Ingested(data_dir, folder, manifest, report_from_json(manifest["report"]), False)
     tell("hashing the raw files")
     raw_hash = folder_hash(data_dir)
-    manifest = read_manifest(folder)
-    if (
-        not force
-        and manifest is not None
-        and manifest["raw_hash"] == raw_hash
-        and group_students in (None, manifest["group_students"])
-    ):
+    if not force and same_layout and manifest["raw_hash"] == raw_hash:  # type: ignore[index]
+        manifest["raw_stats"] = stats  # type: ignore[index]  # touched, not changed
+        _save_manifest(folder, manifest)  # type: ignore[arg-type]
         return Ingested(data_dir, folder, manifest, report_from_json(manifest["report"]), False)
     reason = (
         "forced"
@@ -107,12 +108,20 @@ def ingest_folder(
     report = validate_folder(data_dir, quarantine_dir=quarantine_dir, progress=tell)
     if report.tables is None:
         return Ingested(data_dir, None, {}, report, True, reason=reason)
-    manifest = _write(report, raw_hash, folder, group_students or GROUP_STUDENTS, tell)
+    layout = group_students or GROUP_STUDENTS
+    manifest = _write(report, {"raw_hash": raw_hash, "raw_stats": stats}, folder, layout, tell)
     return Ingested(data_dir, folder, manifest, report, True, report.tables, reason)
 
 
+def _save_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """Write the manifest whole (a new file renamed over the old)."""
+    staging = folder / f"{MANIFEST}.{os.getpid()}"
+    staging.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+    staging.replace(folder / MANIFEST)
+
+
 def _write(
-    report: ValidationReport, raw_hash: str, folder: Path, group_students: int, tell: Say
+    report: ValidationReport, raw: dict[str, Any], folder: Path, group_students: int, tell: Say
 ) -> dict[str, Any]:
     tables = report.tables
     assert tables is not None
@@ -131,7 +140,7 @@ def _write(
     manifest = {
         "layout": LAYOUT,
         "data_dir": str(report.data_dir.resolve()),
-        "raw_hash": raw_hash,
+        **raw,
         "group_students": group_students,
         "export_date": f"{export.date:%Y-%m-%d}",
         "export_source": export.source,

@@ -42,7 +42,7 @@ def write_table(
     if len(frame) == 0:
         target.mkdir(parents=True)
         pq.write_table(data, target / EMPTY_FILE)
-        return {"rows": 0, "yearly": False, "partitions": 0}
+        return {"rows": 0, "yearly": False, "partitions": 0, "dirs": []}
     part = row_parts(name, frame, placement)
     years = row_years(name, frame)
     parts = placement.parts
@@ -63,7 +63,15 @@ def write_table(
         existing_data_behavior="error",
         file_visitor=lambda f: written.append(f.path),
     )
-    return {"rows": len(frame), "yearly": years is not None, "partitions": len(written)}
+    dirs = sorted({str(Path(path).parent.relative_to(target)) for path in written})
+    return {"rows": len(frame), "yearly": years is not None, "partitions": len(dirs), "dirs": dirs}
+
+
+def partition_keys(directory: str) -> dict[str, str]:
+    """{"p_county": ..., "p_group": ..., "p_year": ...} of a partition folder's relative path."""
+    from urllib.parse import unquote
+
+    return dict(unquote(part).split("=", 1) for part in Path(directory).parts)
 
 
 def dataset(folder: Path, name: str, yearly: bool) -> ds.Dataset:

@@ -3,6 +3,7 @@ when the raw files change; indicators from it equal those from the raw folder.""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -86,6 +87,11 @@ def test_unchanged_folder_is_not_ingested_again_a_changed_file_is(tmp_path: Path
     assert (again.ingested_now, again.reason) == (False, "up to date")
     assert _files(first.folder) == files  # nothing rewritten
     assert again.tables is None  # nothing validated: read from the dataset
+    touched = raw / "grades.csv"  # rewritten with the same bytes: hashed again, not ingested
+    touched.write_bytes(touched.read_bytes())
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    assert ingest_folder(raw, home).reason == "up to date"
+    assert _files(first.folder) == files
     pd.testing.assert_frame_equal(
         _sorted(load_ingested(again).attendance), _sorted(first.tables.attendance)
     )
@@ -146,7 +152,6 @@ def test_an_empty_table_round_trips(county_dir: Path, tmp_path: Path) -> None:
 
 def test_commands_ingest_first_then_use_the_dataset(county_dir: Path, tmp_path: Path) -> None:
     """Through real CLI processes: the first command ingests, the next ones read the dataset."""
-    import os
     import subprocess
     import sys
 
