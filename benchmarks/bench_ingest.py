@@ -79,6 +79,48 @@ def duckdb_child(attendance: str, enrollments: str, as_of: pd.Timestamp, out: Pa
     return {"seconds": seconds, "cpu_seconds": cpu, "rows": len(result)}
 
 
+def read_child(how: str, dataset: str, as_of: pd.Timestamp) -> dict:
+    """Read a snapshot's attendance window of the ingested dataset into the engine's frame."""
+    from features.indicators.compute import window
+    from features.ingest.snapshot import attendance_window
+    from features.ingest.store import conform, read_table
+
+    start_clock, cpu0 = time.perf_counter(), _self_cpu()
+    if how == "pyarrow":
+        frame = read_table(Path(dataset), "attendance", True, where=attendance_window(as_of))
+    else:
+        import duckdb
+
+        from features.contract import school_year_of
+
+        _, _, start = window(as_of)
+        years = ",".join(str(y) for y in range(school_year_of(start), school_year_of(as_of) + 1))
+        con = duckdb.connect()
+        con.execute(f"SET threads = {os.cpu_count() or 1}")
+        arrow = con.execute(
+            "SELECT student_id, date, status FROM read_parquet("
+            f"'{dataset}/attendance/**/*.parquet', hive_partitioning = true) "
+            f"WHERE p_year IN ({years}) AND date >= ? AND date < ?",
+            [start.to_pydatetime(), as_of.to_pydatetime()],
+        ).arrow()
+        frame = conform("attendance", arrow)
+    seconds, cpu = time.perf_counter() - start_clock, _self_cpu() - cpu0
+    return {"seconds": seconds, "cpu_seconds": cpu, "rows": len(frame)}
+
+
+def _read(how: str, dataset: Path, as_of: pd.Timestamp) -> dict:
+    cmd = [sys.executable, "-m", "benchmarks.bench_ingest", "--read", how, str(dataset),
+           "--as-of", f"{as_of:%Y-%m-%d}"]  # fmt: skip
+    load = os.getloadavg()[0]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"read {how} failed:\n{done.stderr[-3000:]}")
+    return {
+        **json.loads(done.stdout.strip().splitlines()[-1]),
+        "load_avg": max(load, os.getloadavg()[0]),
+    }
+
+
 def _duckdb(attendance: str, enrollments: str, as_of: pd.Timestamp, out: Path) -> dict:
     cmd = [sys.executable, "-m", "benchmarks.bench_ingest", "--child", attendance, enrollments,
            "--as-of", f"{as_of:%Y-%m-%d}", "--out", str(out)]  # fmt: skip
@@ -114,10 +156,14 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=40_000)
     parser.add_argument("--data", type=Path, help="reuse a generated Parquet county")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--read", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--as-of", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
     args = parser.parse_args()
+    if args.read:
+        print(json.dumps(read_child(*args.read, pd.Timestamp(args.as_of))))
+        return
     if args.child:
         print(json.dumps(duckdb_child(*args.child, pd.Timestamp(args.as_of), args.out)))
         return
@@ -162,6 +208,9 @@ def main() -> None:
             out["sqlraw"],
         )
         print("duckdb, raw", r["sqlraw"], flush=True)
+        for how in ("pyarrow", "duckdb"):
+            r[f"read_{how}"] = _read(how, dataset, as_of)
+            print(f"read window, {how}", r[f"read_{how}"], flush=True)
         rows = _same(out["ingested"], out["sqling"])
         assert _same(out["fresh"], out["sqlraw"]) == rows
         attendance_rows = pd.read_parquet(folder / "attendance.parquet", columns=["status"]).shape[
@@ -207,6 +256,8 @@ result frame), its process time in brackets. DuckDB runs with {os.cpu_count()} t
 | DuckDB SQL, attendance indicators, over the raw Parquet files | {r["sqlraw"]["seconds"]:.2f} s ({r["sqlraw"]["process_seconds"]:.1f} s) | {r["sqlraw"]["cpu_seconds"]:.2f} s ({r["sqlraw"]["process_cpu_seconds"]:.1f} s) | {r["sqlraw"]["load_avg"]:.1f} |
 | ratio: `features` process on the ingested county / SQL on the same Parquet | {ratio:.2f}× | {cpu_ratio:.2f}× | target ≤ {TARGET}×: {verdict} (wall) |
 | ratio: ingest + features on the raw folder / SQL on the raw files | {raw_ratio:.1f}× | {raw_cpu_ratio:.1f}× | |
+| reading the snapshot's attendance window into the engine's frame: pyarrow dataset (chosen) | {r["read_pyarrow"]["seconds"]:.2f} s | {r["read_pyarrow"]["cpu_seconds"]:.2f} s | {r["read_pyarrow"]["load_avg"]:.1f} |
+| the same read through DuckDB (`read_parquet`, hive partitions, same filter) | {r["read_duckdb"]["seconds"]:.2f} s | {r["read_duckdb"]["cpu_seconds"]:.2f} s | {r["read_duckdb"]["load_avg"]:.1f} |
 
 The attendance indicators in both `features` outputs equal the SQL's for all {rows:,} students
 (checked value by value before recording). `features` computes all the catalogue's indicators,
