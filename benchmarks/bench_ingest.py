@@ -97,12 +97,12 @@ def read_child(how: str, dataset: str, as_of: pd.Timestamp) -> dict:
         years = ",".join(str(y) for y in range(school_year_of(start), school_year_of(as_of) + 1))
         con = duckdb.connect()
         con.execute(f"SET threads = {os.cpu_count() or 1}")
-        arrow = con.execute(
+        arrow = con.sql(
             "SELECT student_id, date, status FROM read_parquet("
             f"'{dataset}/attendance/**/*.parquet', hive_partitioning = true) "
-            f"WHERE p_year IN ({years}) AND date >= ? AND date < ?",
-            [start.to_pydatetime(), as_of.to_pydatetime()],
-        ).arrow()
+            f"WHERE p_year IN ({years}) AND date >= TIMESTAMP '{start:%Y-%m-%d}' "
+            f"AND date < TIMESTAMP '{as_of:%Y-%m-%d}'"
+        ).to_arrow_table()
         frame = conform("attendance", arrow)
     seconds, cpu = time.perf_counter() - start_clock, _self_cpu() - cpu0
     return {"seconds": seconds, "cpu_seconds": cpu, "rows": len(frame)}

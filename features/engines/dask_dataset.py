@@ -43,7 +43,9 @@ def _files(folders: list[str]) -> list[str]:
     return sorted(str(p) for folder in folders for p in Path(folder).glob("*.parquet"))
 
 
-def _read(name: str, folders: list[str], where: ds.Expression, columns=None) -> pd.DataFrame:
+def _read(
+    name: str, folders: list[str], where: ds.Expression, columns: list[str] | None = None
+) -> pd.DataFrame:
     files = _files(folders)
     if not files:
         return _empty(name)

@@ -3,7 +3,8 @@
 `ingest_folder` validates (quarantine and report as `validate` writes them) and writes every
 table `Tables` holds as a partitioned Parquet dataset under `<home>/ingested/`, with a
 manifest: the content hash of the raw folder, the export date, the report, the layout.
-When the hash in the manifest matches the folder, nothing is read or written again.
+When the hash in the manifest matches the folder, nothing is read or written again; when
+every raw file's size and modification time are those recorded, not even the hash is taken.
 """
 
 from __future__ import annotations

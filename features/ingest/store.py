@@ -109,7 +109,8 @@ def conform(name: str, arrow: pa.Table) -> pd.DataFrame:
         spec = table.column(column) if table and column in table.column_names else None
         if pa.types.is_dictionary(values.type) and (spec is None or spec.kind != "code"):
             values = values.cast(values.type.value_type)
-        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        text = pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+        if text and (spec is None or spec.kind != "code"):
             out[column] = pd.array(values.cast(pa.string()), dtype=pd.StringDtype("pyarrow"))
             continue
         series = values.to_pandas()
