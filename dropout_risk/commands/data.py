@@ -40,6 +40,15 @@ def load_validated(data_dir: Path, as_of: str | None = None):  # -> features.con
     return open_data(data_dir, as_of)
 
 
+def dataset_builder(dataset):  # features.ingest.Ingested -> build(as_of, scheduler=...)
+    """Snapshots of a training set built by the Dask workers from the ingested dataset."""
+    from functools import partial
+
+    from features.engines.dask_dataset import run_dask_dataset
+
+    return partial(run_dask_dataset, dataset.folder, dataset.manifest)
+
+
 def generate(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the county's tables into.")],
     students: Annotated[int, typer.Option(min=10, help="Number of students in the county.")] = 5000,
@@ -157,10 +166,12 @@ def features(
     except UserError as exc:
         fail(str(exc))
     dataset = None
-    if engine == "dask" and snapshots is None:  # the workers read the dataset, not this process
+    if engine == "dask":  # the workers read the dataset, not this process
         from dropout_risk.commands.ingest import open_dataset
+        from features.engines.dask_dataset import client_tables
 
         dataset = open_dataset(data_dir)
+        tables = client_tables(dataset.folder, dataset.manifest)
     else:
         tables = load_validated(data_dir, as_of if snapshots is None else None)
     try:
@@ -170,7 +181,7 @@ def features(
             def advance(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            if dataset is not None:
+            if dataset is not None and snapshots is None:
                 from features.engines.dask_dataset import run_dask_dataset
 
                 frame = run_dask_dataset(
@@ -197,6 +208,7 @@ def features(
                         engine=engine,
                         scheduler=scheduler,
                         progress=advance,
+                        build=None if dataset is None else dataset_builder(dataset),
                     )
                 frame = result.frame
                 for when, reason in result.dropped:

@@ -80,3 +80,26 @@ def test_the_client_never_opens_attendance(province: Path, scheduler: str, tmp_p
     assert "attendance.csv" not in trace.read_text()  # unchanged raw files are not even hashed
     expected = build_features(read_tables(ingested.folder, ingested.manifest), "2024-03-04")
     pd.testing.assert_frame_equal(pd.read_parquet(out), expected, check_dtype=False)
+
+
+@pytest.mark.slow
+def test_training_set_from_the_workers(province: Path, scheduler: str, tmp_path: Path) -> None:
+    """Snapshots built by the workers, labelled by the client from dropouts: the local set."""
+    from functools import partial
+
+    from features.engines.dask_dataset import client_tables
+    from features.training_set import build_training_set
+
+    ingested = ingest_folder(province, tmp_path / "home", group_students=GROUP)
+    assert ingested.folder is not None
+    dates = ["2022-10-10", "2023-03-01"]
+    local = build_training_set(read_tables(ingested.folder, ingested.manifest), dates, 120)
+    held = client_tables(ingested.folder, ingested.manifest)
+    assert held.attendance.empty and held.grades.empty  # the client holds no attendance
+    on_cluster = build_training_set(
+        held, dates, 120, engine="dask", scheduler=scheduler,
+        build=partial(run_dask_dataset, ingested.folder, ingested.manifest),
+    )  # fmt: skip
+    assert on_cluster.snapshots == local.snapshots
+    pd.testing.assert_frame_equal(on_cluster.frame, local.frame)
+    assert on_cluster.frame["label"].sum() > 0
