@@ -55,6 +55,16 @@ def _worker_peak() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
+def _task_seconds(records: list[dict]) -> list[float]:
+    """Compute seconds of each `compute_task` run, from the scheduler's task stream."""
+    out = []
+    for record in records:
+        if "compute_task" in str(record.get("key", "")):
+            out.append(sum(s["stop"] - s["start"] for s in record["startstops"]
+                           if s["action"] == "compute"))  # fmt: skip
+    return out
+
+
 def main() -> None:
     from distributed import Client, LocalCluster
 
@@ -91,12 +101,14 @@ def main() -> None:
             out = {k: Path(tmp) / f"{k}.parquet" for k in ("dask", "local")}
             address = cluster.scheduler_address
             on_cluster = ["--engine", "dask", "--scheduler", address]
+            since = time.time()
             r["dask"] = _cli(
                 ["features", str(folder), "--as-of", day, "--out", str(out["dask"]), *on_cluster],
                 home,
             )
             print("dask client", r["dask"], flush=True)
             workers = client.run(_worker_peak)
+            per_task = _task_seconds(client.get_task_stream(start=since))
         r["local"] = _cli(
             ["features", str(folder), "--as-of", day, "--out", str(out["local"])], home
         )
@@ -105,6 +117,8 @@ def main() -> None:
         manifest = json.loads(next((home / "ingested").glob("*/manifest.json")).read_text())
         students = len(pd.read_parquet(out["local"], columns=["student_id"]))
     peaks = ", ".join(f"{v:.2f} GB" for v in workers.values())
+    tasks = ", ".join(f"{t:.1f}" for t in sorted(per_task))
+    per_student = sum(per_task) / max(students, 1) * 1e6
     text = f"""{SECTION}
 
 `python -m benchmarks.bench_dask_dataset {" ".join(sys.argv[1:])}` on {platform.node()}
@@ -118,8 +132,10 @@ students, one school year, ingested in {manifest["partitions"] - 1} partitions o
 |---|---:|---:|---:|
 | `features --engine dask --scheduler ADDR` (the client) | {r["dask"]["seconds"]:.1f} s | {r["dask"]["peak_gb"]:.2f} GB | {r["dask"]["load_avg"]:.1f} |
 | the two workers (peak since they started) | | {peaks} | |
+| time per task (one partition, on a worker), s | {tasks} | | |
 | `features` (local engine, same dataset) | {r["local"]["seconds"]:.1f} s | {r["local"]["peak_gb"]:.2f} GB | {r["local"]["load_avg"]:.1f} |
 
+Worker compute time per student: {per_student:.0f} µs (sum of task times / students).
 Both outputs are equal (checked before recording). The client reads schools, students,
 enrollments and dropouts (about a row per student) and never opens attendance or grades
 (`tests/features/test_dask_dataset.py` checks this under strace).

@@ -134,10 +134,13 @@ def plan_tasks(
     roster = roster.assign(part=roster["school_id"].astype(str).map(task_of_school).to_numpy())
     dirs = {name: entry["dirs"] for name, entry in manifest["tables"].items()}
     households = [str(root / "households" / d) for d in dirs["households"]]
+    # Each task's own partition and those of the schools its students attended in other years.
+    task_of_student = pd.Series(roster["part"].to_numpy(), index=roster["student_id"].astype(str))
+    placed["task"] = placed["student_id"].map(task_of_student)
+    histories = placed.dropna(subset=["task"]).groupby("task")["part"].unique()
     tasks = []
     for part, rows in roster.groupby("part", sort=True):
-        # Its own partition and those of the schools its students attended in other years.
-        history = set(placed.loc[placed["student_id"].isin(rows["student_id"].astype(str)), "part"])
+        history = set(histories.get(part, [part]))
         folders = {
             "attendance": _folders(root, "attendance", dirs["attendance"], history,
                                    lambda y: y in years),
