@@ -102,6 +102,7 @@ def main() -> None:
             address = cluster.scheduler_address
             on_cluster = ["--engine", "dask", "--scheduler", address]
             since = time.time()
+            client.get_task_stream(start=since)  # registers the scheduler's task-stream plugin
             r["dask"] = _cli(
                 ["features", str(folder), "--as-of", day, "--out", str(out["dask"]), *on_cluster],
                 home,

@@ -42,9 +42,18 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return two_counties(tmp_path_factory.mktemp("province") / "raw", seeds=(7, 8))
 
 
+@pytest.fixture(scope="module")
+def home(province: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home where the province is ingested once for the module's tests."""
+    home = tmp_path_factory.mktemp("home")
+    ingest_folder(province, home, group_students=GROUP)
+    return home
+
+
 @pytest.mark.slow
-def test_same_indicators_as_the_local_engine(province: Path, scheduler: str, tmp_path: Path):
-    ingested = ingest_folder(province, tmp_path / "home", group_students=GROUP)
+def test_same_indicators_as_the_local_engine(province: Path, scheduler: str, home: Path):
+    ingested = ingest_folder(province, home)
+    assert not ingested.ingested_now
     assert ingested.folder is not None and ingested.manifest["partitions"] >= 6
     tables = read_tables(ingested.folder, ingested.manifest)
     # Children moving up to a junior school in another partition: their earlier records are
@@ -65,10 +74,11 @@ def test_same_indicators_as_the_local_engine(province: Path, scheduler: str, tmp
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace to watch file opens")
-def test_the_client_never_opens_attendance(province: Path, scheduler: str, tmp_path: Path):
+def test_the_client_never_opens_attendance(
+    province: Path, scheduler: str, home: Path, tmp_path: Path
+) -> None:
     """`features --engine dask` under strace: every file its process (all threads) opens."""
-    home = tmp_path / "home"
-    ingested = ingest_folder(province, home, group_students=GROUP)
+    ingested = ingest_folder(province, home)
     assert ingested.folder is not None
     out, trace = tmp_path / "features.parquet", tmp_path / "trace.txt"
     command = [
@@ -91,14 +101,14 @@ def test_the_client_never_opens_attendance(province: Path, scheduler: str, tmp_p
 
 
 @pytest.mark.slow
-def test_training_set_from_the_workers(province: Path, scheduler: str, tmp_path: Path) -> None:
+def test_training_set_from_the_workers(province: Path, scheduler: str, home: Path) -> None:
     """Snapshots built by the workers, labelled by the client from dropouts: the local set."""
     from functools import partial
 
     from features.engines.dask_dataset import client_tables
     from features.training_set import build_training_set
 
-    ingested = ingest_folder(province, tmp_path / "home", group_students=GROUP)
+    ingested = ingest_folder(province, home)
     assert ingested.folder is not None
     dates = ["2022-10-10", "2023-03-01"]
     local = build_training_set(read_tables(ingested.folder, ingested.manifest), dates, 120)
