@@ -40,7 +40,7 @@ def load_validated(data_dir: Path, as_of: str | None = None):  # -> features.con
     return open_data(data_dir, as_of)
 
 
-def dataset_builder(dataset):  # features.ingest.Ingested -> build(as_of, scheduler=...)
+def dataset_builder(dataset):  # features.ingest.run.Ingested -> build(as_of, scheduler=...)
     """Snapshots of a training set built by the Dask workers from the ingested dataset."""
     from functools import partial
 

@@ -14,10 +14,10 @@ from dropout_risk.settings import get_settings
 def run_ingest(data_dir: Path, group_students: int | None = None, force: bool = False):
     """Ingest `data_dir` unless its dataset is up to date, saying which on stderr.
 
-    Returns `features.ingest.Ingested`; stops with exit 1 when the folder does not exist.
+    Returns `features.ingest.run.Ingested`; stops with exit 1 when the folder does not exist.
     """
     from features.errors import DataError
-    from features.ingest import ingest_folder
+    from features.ingest.run import ingest_folder
 
     settings = get_settings()
     try:
@@ -44,7 +44,7 @@ def run_ingest(data_dir: Path, group_students: int | None = None, force: bool = 
     return ingested
 
 
-def open_dataset(data_dir: Path):  # -> features.ingest.Ingested
+def open_dataset(data_dir: Path):  # -> features.ingest.run.Ingested
     """The ingested dataset of a data folder (ingested first when the raw files changed),
     without loading its tables; prints the report; exit 1 when the folder cannot be used."""
     from features.report import print_report
@@ -64,7 +64,7 @@ def open_data(data_dir: Path, as_of: str | None = None):  # -> features.contract
     attendance a snapshot at that date reads is loaded.
     """
     from features.build import as_timestamp
-    from features.ingest import load_ingested
+    from features.ingest.run import load_ingested
 
     ingested = open_dataset(data_dir)
     return load_ingested(ingested, None if as_of is None else as_timestamp(as_of))

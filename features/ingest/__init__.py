@@ -1,5 +1,5 @@
-"""Ingest: validate a raw folder once into a partitioned Parquet dataset, then read that."""
+"""Ingest: validate a raw folder once into a partitioned Parquet dataset, then read that.
 
-from features.ingest.run import Ingested, dataset_folder, ingest_folder, load_ingested
-
-__all__ = ["Ingested", "dataset_folder", "ingest_folder", "load_ingested"]
+`run` (ingest_folder, load_ingested) is imported by name: a Dask worker that only reads
+partitions (`store`) does not import the validator with it.
+"""

@@ -16,8 +16,7 @@ import pytest
 
 from features.build import build_features
 from features.engines.dask_dataset import run_dask_dataset
-from features.ingest import ingest_folder
-from features.ingest.run import read_tables
+from features.ingest.run import ingest_folder, read_tables
 from tests.features.multi_county import two_counties
 
 GROUP = 120  # several partitions per county, cut between its schools

@@ -13,8 +13,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from features.build import build_features
-from features.ingest import ingest_folder, load_ingested
-from features.ingest.run import read_tables
+from features.ingest.run import ingest_folder, load_ingested, read_tables
 from features.ingest.store import read_table
 from features.validate import validate_folder
 from tests.features.multi_county import two_counties
