@@ -87,7 +87,9 @@ def read_child(how: str, dataset: str, as_of: pd.Timestamp) -> dict:
 
     start_clock, cpu0 = time.perf_counter(), _self_cpu()
     if how == "pyarrow":
-        frame = read_table(Path(dataset), "attendance", True, where=attendance_window(as_of))
+        manifest = json.loads((Path(dataset).parent / "manifest.json").read_text())
+        entry = manifest["tables"]["attendance"]
+        frame = read_table(Path(dataset), "attendance", entry, where=attendance_window(as_of))
     else:
         import duckdb
 

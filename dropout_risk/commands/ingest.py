@@ -64,10 +64,15 @@ def open_data(data_dir: Path, as_of: str | None = None):  # -> features.contract
     attendance a snapshot at that date reads is loaded.
     """
     from features.build import as_timestamp
-    from features.ingest.run import load_ingested
+    from features.ingest.run import DamagedDataset, load_ingested
 
+    when = None if as_of is None else as_timestamp(as_of)
     ingested = open_dataset(data_dir)
-    return load_ingested(ingested, None if as_of is None else as_timestamp(as_of))
+    try:
+        return load_ingested(ingested, when)
+    except DamagedDataset as exc:
+        err_console.print(f"[yellow]warning:[/] {exc}; ingesting again.", highlight=False)
+    return load_ingested(run_ingest(data_dir, force=True), when)
 
 
 def ingest(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as ds
 
 from features.contract import CONTRACT, Tables, school_year_of
@@ -32,21 +33,17 @@ CLIENT_TABLES = ("schools", "students", "enrollments", "dropouts")
 
 @dataclass(frozen=True)
 class Task:
-    """What one worker needs: folders (absolute) per table, the date, and its roster."""
+    """What one worker needs: its files (absolute paths) per table, the date, and its roster."""
 
     folders: dict[str, list[str]]
     roster: pd.DataFrame
     as_of: pd.Timestamp
 
 
-def _files(folders: list[str]) -> list[str]:
-    return sorted(str(p) for folder in folders for p in Path(folder).glob("*.parquet"))
-
-
 def _read(
     name: str, folders: list[str], where: ds.Expression, columns: list[str] | None = None
 ) -> pd.DataFrame:
-    files = _files(folders)
+    files = folders
     if not files:
         return _empty(name)
     data = ds.dataset(files, format="parquet")
@@ -95,9 +92,7 @@ def client_tables(folder: Path, manifest: dict[str, Any]) -> Tables:
     from features.ingest.store import read_table
 
     frames = {
-        name: read_table(folder / "tables", name, bool(entry["yearly"]))
-        if name in CLIENT_TABLES
-        else _empty(name)
+        name: read_table(folder / "tables", name, entry) if name in CLIENT_TABLES else _empty(name)
         for name, entry in manifest["tables"].items()
         if name in CONTRACT
     }
@@ -105,12 +100,12 @@ def client_tables(folder: Path, manifest: dict[str, Any]) -> Tables:
 
 
 def _folders(
-    root: Path, name: str, dirs: list[str], parts: set[str], year_ok: Callable[[str], bool]
+    root: Path, name: str, files: list[str], parts: set[str], year_ok: Callable[[str], bool]
 ) -> list[str]:
-    """Folders of table `name` whose (county, group) is in `parts` and whose year passes."""
+    """Files of table `name` whose partition (county, group) is in `parts` and year passes."""
     out = []
-    for d in dirs:
-        keys = partition_keys(d)
+    for d in files:
+        keys = partition_keys(str(Path(d).parent))
         if keys["p_county"] + "\0" + keys["p_group"] in parts and year_ok(keys.get("p_year", "")):
             out.append(str(root / name / d))
     return out
@@ -132,7 +127,7 @@ def plan_tasks(
     current = placed.loc[placed["school_year"] == year].drop_duplicates("school_id")
     task_of_school = current.set_index("school_id")["part"]
     roster = roster.assign(part=roster["school_id"].astype(str).map(task_of_school).to_numpy())
-    dirs = {name: entry["dirs"] for name, entry in manifest["tables"].items()}
+    dirs = {name: entry["files"] for name, entry in manifest["tables"].items()}
     households = [str(root / "households" / d) for d in dirs["households"]]
     # Each task's own partition and those of the schools its students attended in other years.
     task_of_student = pd.Series(roster["part"].to_numpy(), index=roster["student_id"].astype(str))
@@ -171,6 +166,8 @@ def run_dask_dataset(
 
     from features.build import assemble, check_as_of
     from features.engines.dask import dask_client
+    from features.ingest.run import DamagedDataset
+    from features.io import clean_text
 
     tables = client_tables(folder, manifest)
     check_as_of(tables, as_of)
@@ -180,7 +177,13 @@ def run_dask_dataset(
         futures = client.map(compute_task, tasks, pure=False)
         frames = []
         for done, future in enumerate(as_completed(futures), start=1):
-            frames.append(future.result())
+            try:
+                frames.append(future.result())
+            except (OSError, ValueError, pa.ArrowException) as exc:  # files removed or damaged
+                raise DamagedDataset(
+                    f"{folder}: the ingested dataset is damaged ({clean_text(exc)}); "
+                    "run `dropout-risk ingest --force` on the data folder"
+                ) from exc
             if progress is not None:
                 progress(done, len(tasks))
     assert frames, "check_as_of makes sure someone is enrolled in the snapshot's year"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from features.contract import Tables
 from features.errors import DataError
@@ -28,10 +29,11 @@ from features.ingest.placement import GROUP_STUDENTS, place
 from features.ingest.reportfile import report_from_json, report_to_json
 from features.ingest.snapshot import attendance_window
 from features.ingest.store import read_table, replace_folder, write_table
+from features.io import clean_text
 from features.validate import ValidationReport, validate_folder
 
 MANIFEST = "manifest.json"
-LAYOUT = 1
+LAYOUT = 2
 Say = Callable[[str], None]
 
 
@@ -163,7 +165,16 @@ def load_ingested(ingested: Ingested, as_of: pd.Timestamp | None = None) -> Tabl
         return ingested.tables
     if ingested.folder is None:
         raise DataError(f"{ingested.data_dir} cannot be used; run `dropout-risk validate` on it.")
-    return read_tables(ingested.folder, ingested.manifest, as_of)
+    try:
+        return read_tables(ingested.folder, ingested.manifest, as_of)
+    except (OSError, KeyError, ValueError, pa.ArrowException) as exc:  # files removed or damaged
+        raise DamagedDataset(
+            f"{ingested.folder}: the ingested dataset is damaged ({clean_text(exc)})"
+        ) from exc
+
+
+class DamagedDataset(DataError):
+    """An ingested dataset whose files cannot be read back: ingest again (`force=True`)."""
 
 
 def read_tables(
@@ -177,6 +188,6 @@ def read_tables(
         if name not in names:
             continue
         where = attendance_window(as_of) if as_of is not None and name == "attendance" else None
-        frames[name] = read_table(folder / "tables", name, bool(entry["yearly"]), where=where)
+        frames[name] = read_table(folder / "tables", name, entry, where=where)
     exported_on = manifest.get("exported_on")
     return Tables(**frames, exported_on=None if exported_on is None else pd.Timestamp(exported_on))

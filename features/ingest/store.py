@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ def write_table(
     if len(frame) == 0:
         target.mkdir(parents=True)
         pq.write_table(data, target / EMPTY_FILE)
-        return {"rows": 0, "yearly": False, "partitions": 0, "dirs": []}
+        return {"rows": 0, "yearly": False, "partitions": 0, "files": []}
     part = row_parts(name, frame, placement)
     years = row_years(name, frame)
     parts = placement.parts
@@ -63,8 +64,14 @@ def write_table(
         existing_data_behavior="error",
         file_visitor=lambda f: written.append(f.path),
     )
-    dirs = sorted({str(Path(path).parent.relative_to(target)) for path in written})
-    return {"rows": len(frame), "yearly": years is not None, "partitions": len(dirs), "dirs": dirs}
+    files = sorted(str(Path(path).relative_to(target)) for path in written)
+    dirs = {str(Path(f).parent) for f in files}
+    return {
+        "rows": len(frame),
+        "yearly": years is not None,
+        "partitions": len(dirs),
+        "files": files,
+    }
 
 
 def partition_keys(directory: str) -> dict[str, str]:
@@ -74,29 +81,38 @@ def partition_keys(directory: str) -> dict[str, str]:
     return dict(unquote(part).split("=", 1) for part in Path(directory).parts)
 
 
-def dataset(folder: Path, name: str, yearly: bool) -> ds.Dataset:
-    """The Arrow dataset of one ingested table."""
+def dataset(folder: Path, name: str, entry: dict[str, Any]) -> ds.Dataset:
+    """The Arrow dataset of one ingested table: exactly the files its manifest entry lists
+    (a missing one raises FileNotFoundError rather than reading fewer rows)."""
     target = folder / name
-    if (target / EMPTY_FILE).is_file():
+    if not entry["files"]:
         return ds.dataset(target / EMPTY_FILE, format="parquet")
-    return ds.dataset(target, format="parquet", partitioning=partitioning(yearly))
+    return ds.dataset(
+        [str(target / f) for f in entry["files"]],
+        format="parquet",
+        partitioning=partitioning(bool(entry["yearly"])),
+        partition_base_dir=str(target),
+    )
 
 
 def read_table(
     folder: Path,
     name: str,
-    yearly: bool,
+    entry: dict[str, Any],
     columns: Sequence[str] | None = None,
     where: ds.Expression | None = None,
 ) -> pd.DataFrame:
-    """One ingested table as pandas with the contract's dtypes (only `columns`, rows `where`)."""
-    data = dataset(folder, name, yearly)
+    """One ingested table as pandas with the contract's dtypes (only `columns`, rows `where`);
+    a whole read is checked against the row count in the manifest."""
+    data = dataset(folder, name, entry)
     keep = [c for c in data.schema.names if c not in PART_COLUMNS]
     if columns is not None:
         keep = [c for c in keep if c in columns]
-    if where is not None and (folder / name / EMPTY_FILE).is_file():
+    if where is not None and not entry["files"]:
         where = None  # the empty table has no partition columns to filter on
     arrow = data.to_table(columns=keep, filter=where)
+    if where is None and arrow.num_rows != entry["rows"]:
+        raise ValueError(f"{name}: {arrow.num_rows} rows read, {entry['rows']} written")
     return conform(name, arrow)
 
 

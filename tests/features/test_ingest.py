@@ -133,7 +133,7 @@ def test_a_table_beyond_the_seven_is_placed_by_its_columns(province: Path, tmp_p
     placement = place(tables, GROUP)
     entry = write_table("visits", visits, placement, tmp_path)
     assert entry["rows"] == 50 and entry["partitions"] > 1
-    back = read_table(tmp_path, "visits", yearly=False)
+    back = read_table(tmp_path, "visits", entry)
     pd.testing.assert_frame_equal(_sorted(back), _sorted(visits))
 
 
@@ -176,3 +176,25 @@ def test_commands_ingest_first_then_use_the_dataset(county_dir: Path, tmp_path: 
     )
     again = run("ingest", str(county_dir))
     assert again.returncode == 0 and "Up to date, nothing done" in again.stdout, again.stderr
+
+
+def test_a_damaged_dataset_is_ingested_again(county_dir: Path, tmp_path: Path) -> None:
+    """A file of the dataset deleted under the home: a warning and a new ingest, no traceback."""
+    from typer.testing import CliRunner
+
+    from dropout_risk.cli import app
+    from dropout_risk.settings import get_settings
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(county_dir)]).exit_code == 0
+    dataset = next((get_settings().home / "ingested").iterdir())
+    next((dataset / "tables" / "attendance").rglob("*.parquet")).unlink()
+    out = tmp_path / "f.parquet"
+    result = runner.invoke(
+        app, ["features", str(county_dir), "--as-of", "2023-03-01", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "the ingested dataset is damaged" in result.output
+    assert "Traceback" not in result.output
+    expected = build_features(validate_folder(county_dir).tables, "2023-03-01")
+    pd.testing.assert_frame_equal(pd.read_parquet(out), expected, check_dtype=False)
