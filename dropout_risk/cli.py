@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from dropout_risk.commands import cases, data, demo, reconcile, serve, train
+from dropout_risk.commands import cases, data, demo, ingest, reconcile, serve, train
 
 app = typer.Typer(
     name="dropout-risk",
@@ -20,6 +20,7 @@ app = typer.Typer(
 
 demo.register(app)
 data.register(app)
+ingest.register(app)
 train.register(app)
 serve.register(app)
 cases.register(app)

@@ -84,11 +84,14 @@ def build_training_set(
     engine: Engine = "local",
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    build: Callable[..., pd.DataFrame] | None = None,
 ) -> TrainingSet:
     """Indicators at each covered snapshot with the label "left school in [T, T + horizon)".
 
-    `progress(done, total)` is called after each snapshot. Raises UserError when no snapshot
-    has a fully covered label window.
+    `progress(done, total)` is called after each snapshot. `build(as_of, scheduler=...)`
+    replaces `build_features` (the Dask engine over an ingested dataset, whose workers read
+    attendance: `tables` then need only enrollments, dropouts and the export date). Raises
+    UserError when no snapshot has a fully covered label window.
     """
     if horizon_days < 1:
         raise UserError(f"The horizon must be at least one day, not {horizon_days}.")
@@ -116,7 +119,10 @@ def build_training_set(
             scheduler = stack.enter_context(dask_client(None)).scheduler.address
         frames = []
         for i, when in enumerate(kept):
-            frame = build_features(tables, when, engine=engine, scheduler=scheduler)
+            if build is None:
+                frame = build_features(tables, when, engine=engine, scheduler=scheduler)
+            else:
+                frame = build(when, scheduler=scheduler)
             frame["label"] = left_within(tables.dropouts, frame["student_id"], when, horizon_days)
             frames.append(frame)
             if progress is not None:

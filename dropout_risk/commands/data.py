@@ -28,18 +28,25 @@ def run_validation(data_dir: Path):  # -> features.validate.ValidationReport
         fail(str(exc))
 
 
-def load_validated(data_dir: Path):  # -> features.contract.Tables
+def load_validated(data_dir: Path, as_of: str | None = None):  # -> features.contract.Tables
     """Validate a data folder, print the summary, and return its tables or stop with exit 1.
 
-    Every command that reads a data folder starts here.
+    Every command that reads a data folder starts here; the tables come from the folder's
+    ingested dataset (`dropout-risk ingest`), ingested first when the raw files changed;
+    with `as_of`, only what a snapshot at that date reads.
     """
-    from features.report import print_report
+    from dropout_risk.commands.ingest import open_data
 
-    report = run_validation(data_dir)
-    print_report(report, err_console)
-    if not report.usable:
-        fail(f"{data_dir} cannot be used; fix the problems above and run again.")
-    return report.tables
+    return open_data(data_dir, as_of)
+
+
+def dataset_builder(dataset):  # features.ingest.run.Ingested -> build(as_of, scheduler=...)
+    """Snapshots of a training set built by the Dask workers from the ingested dataset."""
+    from functools import partial
+
+    from features.engines.dask_dataset import run_dask_dataset
+
+    return partial(run_dask_dataset, dataset.folder, dataset.manifest)
 
 
 def generate(
@@ -167,7 +174,15 @@ def features(
             as_timestamp(date)
     except UserError as exc:
         fail(str(exc))
-    tables = load_validated(data_dir)
+    dataset = None
+    if engine == "dask":  # the workers read the dataset, not this process
+        from dropout_risk.commands.ingest import open_dataset
+        from features.engines.dask_dataset import client_tables
+
+        dataset = open_dataset(data_dir)
+        tables = client_tables(dataset.folder, dataset.manifest)
+    else:
+        tables = load_validated(data_dir, as_of if snapshots is None else None)
     try:
         with progress() as bar:
             task = bar.add_task("Building indicators", total=None)
@@ -175,7 +190,18 @@ def features(
             def advance(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            if snapshots is None:
+            if dataset is not None and snapshots is None:
+                from features.engines.dask_dataset import run_dask_dataset
+
+                frame = run_dask_dataset(
+                    dataset.folder,
+                    dataset.manifest,
+                    as_timestamp(as_of),
+                    scheduler=scheduler,
+                    progress=advance,
+                )
+                what = f"{len(frame):,} students as of {as_of}"
+            elif snapshots is None:
                 frame = build_features(
                     tables, as_of, engine=engine, scheduler=scheduler, progress=advance
                 )
@@ -191,6 +217,7 @@ def features(
                         engine=engine,
                         scheduler=scheduler,
                         progress=advance,
+                        build=None if dataset is None else dataset_builder(dataset),
                     )
                 frame = result.frame
                 for when, reason in result.dropped:

@@ -1,0 +1,64 @@
+"""The content hash of a raw data folder: what an ingested dataset was built from.
+
+Only what the validator reads counts: every contract table's files (`<table>.csv`,
+`<table>.parquet`, whichever exist) and `export.json`. Other files in the folder (a
+README, a spreadsheet kept beside the export) do not trigger a new ingest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from features.contract import TABLE_NAMES
+from features.export import EXPORT_FILE
+from features.io import find_table_files
+
+_BLOCK = 1 << 22
+
+
+def raw_files(data_dir: Path) -> list[Path]:
+    """The files the validator reads, in a fixed order (tables in contract order, export.json)."""
+    files = [path for name in TABLE_NAMES for path in find_table_files(data_dir, name)]
+    export = data_dir / EXPORT_FILE
+    if os.path.lexists(export):
+        files.append(export)
+    return files
+
+
+def folder_stats(data_dir: Path) -> dict[str, list[int]]:
+    """{file name: [size, modification time in ns]} of the files the validator reads.
+
+    Equal stats let a later command skip hashing (as git's index does): a file rewritten
+    with other bytes gets a new modification time, and then the content hash decides.
+    """
+    stats = {}
+    for path in raw_files(data_dir):
+        try:
+            st = path.stat()
+        except OSError:
+            stats[path.name] = [-1, -1]
+            continue
+        stats[path.name] = [st.st_size, st.st_mtime_ns]
+    return stats
+
+
+def folder_hash(data_dir: Path) -> str:
+    """A BLAKE2b digest of the names and bytes of every file the validator reads.
+
+    A file that cannot be read (a folder or a broken link named like a table) is hashed by
+    its name and kind, so that the ingest runs and the validator reports it.
+    """
+    digest = hashlib.blake2b(digest_size=20)
+    for path in raw_files(data_dir):
+        digest.update(path.name.encode() + b"\0")
+        try:
+            with open(path, "rb") as handle:
+                digest.update(os.fstat(handle.fileno()).st_size.to_bytes(8, "little"))
+                while block := handle.read(_BLOCK):
+                    digest.update(block)
+        except OSError as exc:
+            digest.update(f"<unreadable {type(exc).__name__}>".encode())
+        digest.update(b"\0\0")
+    return digest.hexdigest()

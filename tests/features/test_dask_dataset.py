@@ -1,0 +1,122 @@
+"""The Dask engine over an ingested dataset: workers read their partitions, the client never
+opens attendance, and the indicators equal the local engine's bit for bit."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from features.build import build_features
+from features.engines.dask_dataset import run_dask_dataset
+from features.ingest.run import ingest_folder, read_tables
+from tests.features.multi_county import two_counties
+
+GROUP = 120  # several partitions per county, cut between its schools
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return two_counties(tmp_path_factory.mktemp("province") / "raw", seeds=(7, 8))
+
+
+@pytest.fixture(scope="module")
+def home(province: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home where the province is ingested once for the module's tests."""
+    home = tmp_path_factory.mktemp("home")
+    ingest_folder(province, home, group_students=GROUP)
+    return home
+
+
+@pytest.mark.slow
+def test_same_indicators_as_the_local_engine(province: Path, scheduler: str, home: Path):
+    ingested = ingest_folder(province, home)
+    assert not ingested.ingested_now
+    assert ingested.folder is not None and ingested.manifest["partitions"] >= 6
+    tables = read_tables(ingested.folder, ingested.manifest)
+    # Children moving up to a junior school in another partition: their earlier records are
+    # read from there, so some task reads more than its own partition.
+    from features.engines.dask_dataset import plan_tasks
+    from features.indicators.population import roster
+
+    when = pd.Timestamp("2024-03-04")
+    tasks = plan_tasks(ingested.folder, ingested.manifest, roster(tables, when), when)
+    assert any(len({Path(f).parent for f in t.folders["grades"]}) > 1 for t in tasks)
+    for as_of in ("2022-10-10", "2024-03-04"):
+        local = build_features(tables, as_of, chunk_students=150)
+        on_cluster = run_dask_dataset(
+            ingested.folder, ingested.manifest, pd.Timestamp(as_of), scheduler=scheduler
+        )
+        pd.testing.assert_frame_equal(local, on_cluster)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace to watch file opens")
+def test_the_client_never_opens_attendance(
+    province: Path, scheduler: str, home: Path, tmp_path: Path
+) -> None:
+    """`features --engine dask` under strace: every file its process (all threads) opens."""
+    ingested = ingest_folder(province, home)
+    assert ingested.folder is not None
+    out, trace = tmp_path / "features.parquet", tmp_path / "trace.txt"
+    command = [
+        "strace", "-f", "-e", "trace=open,openat,openat2", "-o", str(trace),
+        sys.executable, "-m", "dropout_risk.cli", "features", str(province),
+        "--as-of", "2024-03-04", "--out", str(out), "--engine", "dask", "--scheduler", scheduler,
+    ]  # fmt: skip
+    env = {**os.environ, "DROPOUT_RISK_HOME": str(home)}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "Using the ingested dataset" in done.stderr
+    opened = [line for line in trace.read_text().splitlines() if ".parquet" in line]
+    attendance = str(ingested.folder / "tables" / "attendance")
+    assert any("/tables/enrollments/" in line for line in opened)  # the trace does see Arrow
+    assert not [line for line in opened if attendance in line]
+    assert not [line for line in opened if "/tables/grades/" in line]
+    assert "attendance.csv" not in trace.read_text()  # unchanged raw files are not even hashed
+    expected = build_features(read_tables(ingested.folder, ingested.manifest), "2024-03-04")
+    pd.testing.assert_frame_equal(pd.read_parquet(out), expected, check_dtype=False)
+
+
+@pytest.mark.slow
+def test_training_set_from_the_workers(province: Path, scheduler: str, home: Path) -> None:
+    """Snapshots built by the workers, labelled by the client from dropouts: the local set."""
+    from functools import partial
+
+    from features.engines.dask_dataset import client_tables
+    from features.training_set import build_training_set
+
+    ingested = ingest_folder(province, home)
+    assert ingested.folder is not None
+    dates = ["2022-10-10", "2023-03-01"]
+    local = build_training_set(read_tables(ingested.folder, ingested.manifest), dates, 120)
+    held = client_tables(ingested.folder, ingested.manifest)
+    assert held.attendance.empty and held.grades.empty  # the client holds no attendance
+    on_cluster = build_training_set(
+        held, dates, 120, engine="dask", scheduler=scheduler,
+        build=partial(run_dask_dataset, ingested.folder, ingested.manifest),
+    )  # fmt: skip
+    assert on_cluster.snapshots == local.snapshots
+    pd.testing.assert_frame_equal(on_cluster.frame, local.frame)
+    assert on_cluster.frame["label"].sum() > 0
