@@ -1,4 +1,4 @@
-"""The input data contract: the seven tables, their columns, and the in-memory types.
+"""The input data contract: the seven tables, the optional ones, their columns and types.
 
 This module is the single source of truth that the loader, the validator, the
 synthetic county and the indicators all read. DESIGN.md's "Input data contract"
@@ -176,10 +176,26 @@ DROPOUTS = Table(
     key=("student_id", "left_on"),
 )
 
+# The outcomes a visit may record, as the API takes them.
+VISIT_OUTCOMES = ("stays_in_school", "returned_to_class", "new_class", "vocational_school", "left")
+VISITS = Table(
+    "visits",
+    (
+        Column("student_id", "id"),
+        Column("visited_on", "date"),
+        Column("visitor", "text"),
+        Column("outcome", "code", nullable=True, codes=VISIT_OUTCOMES),
+    ),
+    key=("student_id", "visited_on", "visitor"),
+)
+
 CONTRACT: dict[str, Table] = {
     t.name: t for t in (SCHOOLS, STUDENTS, ENROLLMENTS, HOUSEHOLDS, ATTENDANCE, GRADES, DROPOUTS)
 }
 TABLE_NAMES: tuple[str, ...] = tuple(CONTRACT)
+# Tables a folder may hold or not; when it holds one, it is validated like the others.
+OPTIONAL: dict[str, Table] = {VISITS.name: VISITS}
+ALL_TABLES: dict[str, Table] = {**CONTRACT, **OPTIONAL}
 
 
 @dataclass(frozen=True)
@@ -199,10 +215,16 @@ class Tables:
     grades: pd.DataFrame
     dropouts: pd.DataFrame
     exported_on: pd.Timestamp | None = field(default=None, kw_only=True)
+    visits: pd.DataFrame | None = field(default=None, kw_only=True)
+    """Home visits kept outside the service (optional table; None when the folder has none)."""
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
-        """(name, frame) of every table, in the contract's order."""
-        return [(f.name, getattr(self, f.name)) for f in fields(self) if f.name in CONTRACT]
+        """(name, frame) of every table present, the contract's then the optional ones."""
+        return [
+            (f.name, getattr(self, f.name))
+            for f in fields(self)
+            if f.name in ALL_TABLES and getattr(self, f.name) is not None
+        ]
 
     def export_date(self) -> ExportDate:
         """The export date (DESIGN.md): every record dated on or before it is valid."""
@@ -212,7 +234,7 @@ class Tables:
 def date_columns(frames: Iterable[tuple[str, pd.DataFrame]]) -> Iterator[tuple[str, pd.Series]]:
     """("table.column", dates) for every date column of the contract present in `frames`."""
     for name, frame in frames:
-        for column in CONTRACT[name].columns:
+        for column in ALL_TABLES[name].columns:
             if column.kind == "date" and column.name in frame.columns:
                 yield f"{name}.{column.name}", frame[column.name]
 

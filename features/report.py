@@ -28,8 +28,11 @@ def summary_line(report: ValidationReport) -> str:
     """One sentence: what was read, kept, blanked and set aside, and the export date."""
     total_in = sum(report.rows_in.values())
     total_kept = sum(report.rows_kept.values())
+    required = sum(name in TABLE_NAMES for name in report.rows_in)
+    extra = len(report.rows_in) - required
+    optional = f" (+{extra} optional)" if extra else ""
     text = (
-        f"{total_in:,} rows read from {len(report.rows_in)} of {len(TABLE_NAMES)} tables: "
+        f"{total_in:,} rows read from {required} of {len(TABLE_NAMES)} tables{optional}: "
         f"{total_kept:,} kept ({report.blanked:,} of them with a blanked cell), "
         f"{report.set_aside:,} set aside"
     )

@@ -32,7 +32,10 @@ from features.export import EARLIEST_DATE
 
 __all__ = ["EARLIEST_DATE", "build_schema", "describe", "output_schema"]
 # Referenced tables come first so that the ids they keep are known when checking others.
-ORDER = ("schools", "households", "students", "enrollments", "attendance", "grades", "dropouts")
+ORDER = (
+    "schools", "households", "students", "enrollments", "attendance", "grades", "dropouts",
+    "visits",
+)  # fmt: skip
 REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("students", "household_id"): ("households", "household_id"),
     ("enrollments", "school_id"): ("schools", "school_id"),
@@ -40,6 +43,7 @@ REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("attendance", "student_id"): ("students", "student_id"),
     ("grades", "student_id"): ("students", "student_id"),
     ("dropouts", "student_id"): ("students", "student_id"),
+    ("visits", "student_id"): ("students", "student_id"),
 }
 _KIND_WORDS = {
     "date": "a date (like 2023-09-01 or 2023/9/1)",

@@ -38,7 +38,15 @@ import pandera.errors as pa_errors
 import pandera.pandas as pa
 import pyarrow as pa_arrow
 
-from features.contract import CONTRACT, ID_DTYPE, TABLE_NAMES, Table, Tables, date_columns
+from features.contract import (
+    ALL_TABLES,
+    ID_DTYPE,
+    OPTIONAL,
+    TABLE_NAMES,
+    Table,
+    Tables,
+    date_columns,
+)
 from features.errors import DataError
 from features.export import EXPORT_FILE, ExportDate, export_date, read_export_file
 from features.io import FileProblem, RawTable, clean_text, find_table_files, read_table_file
@@ -159,7 +167,9 @@ def validate_folder(
         )  # fmt: skip
     raws: dict[str, RawTable] = {}
     parsed: dict[str, ParsedTable] = {}
-    for name in TABLE_NAMES:
+    for name in (*TABLE_NAMES, *OPTIONAL):
+        if name in OPTIONAL and not find_table_files(data_dir, name):
+            continue  # an optional table the folder does not hold
         say(f"reading {name}")
         raw = _read(data_dir, name, problems)
         if raw is None:
@@ -252,7 +262,7 @@ def _read(data_dir: Path, name: str, problems: list[Problem]) -> RawTable | None
         problems.append(Problem(name, files[0], "unreadable_file", None, 0, [], True, message))
         return None
     header = raw.data.column_names
-    table = CONTRACT[name]
+    table = ALL_TABLES[name]
     missing = [c for c in table.required_columns if c not in header]
     doubled = sorted({c for c in header if c in table.column_names and header.count(c) > 1})
     for column in missing:
@@ -268,7 +278,7 @@ def _read(data_dir: Path, name: str, problems: list[Problem]) -> RawTable | None
 
 def _parse(raw: RawTable, problems: list[Problem]) -> ParsedTable | None:
     try:
-        return parse_table(raw.data, CONTRACT[raw.name])
+        return parse_table(raw.data, ALL_TABLES[raw.name])
     except ColumnError as exc:
         problems.append(_fatal(raw, "unreadable_column", exc.column, str(exc)))
     except Exception as exc:
@@ -301,7 +311,7 @@ def _birth_dates(students: _Checked | None) -> pd.Series | None:
 
 
 def _check(raw: RawTable, parsed: ParsedTable, context: Context) -> _Checked:
-    table = CONTRACT[raw.name]
+    table = ALL_TABLES[raw.name]
     frame = parsed.frame
     failures: list[tuple[str, str | None, np.ndarray]] = []
     problems: list[Problem] = []
@@ -456,8 +466,10 @@ def _to_tables(
     exported_on: pd.Timestamp,
 ) -> Tables | None:
     frames = {}
-    for name in TABLE_NAMES:
-        table = CONTRACT[name]
+    for name in (*TABLE_NAMES, *OPTIONAL):
+        if name in OPTIONAL and name not in checked:
+            continue
+        table = ALL_TABLES[name]
         try:
             # Pop as we go so that each validation frame is freed once typed.
             frame = to_contract(checked.pop(name).kept, table)
@@ -467,7 +479,7 @@ def _to_tables(
             problems.append(_fatal(raws[name], "check_failed", None, message))
             return None
         frames[name] = frame
-    return Tables(**frames, exported_on=exported_on)
+    return Tables(**frames, exported_on=exported_on)  # optional tables are keywords too
 
 
 def to_contract(frame: pd.DataFrame, table: Table) -> pd.DataFrame:

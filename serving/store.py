@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from features.errors import UserError
+from serving import decision_log
 from serving.audit import AuditWriter
 from serving.auth import Principal, Role, Scope, hash_token, new_token
 from serving.db import make_engine, upgrade
@@ -261,6 +262,8 @@ class ScoreStore:
                 .order_by(Batch.published_at.desc(), Batch.id.desc())
             ).scalars()
             stale = list(published)[keep:]
+            # The decision log: a published batch leaves the store only once archived.
+            decision_log.archive(conn, stale)
             newest = conn.execute(select(_latest_published())).scalar_one()
             abandoned = conn.execute(
                 select(Batch.id).where(Batch.published_at.is_(None), Batch.id < newest)
