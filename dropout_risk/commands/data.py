@@ -68,6 +68,19 @@ def generate(
             "an export.json. A day in the winter break gives a spring term that starts after it."
         ),
     ] = None,
+    visit_effect: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Simulate home visits at each term start that cut the chance of leaving by "
+            "this share (0..1): visits.csv in the county, the true effect in --truth-dir.",
+        ),
+    ] = None,
+    truth_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where the visits' true effect goes (default OUT_DIR/truth)."),
+    ] = None,
 ) -> None:
     """Write a realistic synthetic county in the input data contract."""
     from features.errors import UserError
@@ -90,6 +103,8 @@ def generate(
                 progress=step,
                 calendar=calendar,
                 export_date=export_date,
+                visit_effect=visit_effect,
+                truth_dir=truth_dir,
             )
         except UserError as exc:
             fail(str(exc))

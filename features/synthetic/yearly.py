@@ -19,6 +19,7 @@ from .grades import exam_scores, term_level
 from .households import Households, step_households
 from .plan import CalendarPlan
 from .students import Students
+from .visits import Observed, VisitSim, plan_visits, remember_absence
 from .writer import StreamWriter, coded
 
 CHUNK = 16384  # children per day matrix: ~200 days x 16k x a few float32 matrices = tens of MB
@@ -71,6 +72,7 @@ def simulate_year(
     data_end: np.datetime64,
     report: Callable[[float], None],
     plan: CalendarPlan | None = None,
+    visits: VisitSim | None = None,
 ) -> None:
     """Run school year `year`: enrol, leave and return, attend, sit exams, move up.
 
@@ -178,6 +180,13 @@ def simulate_year(
                 rural=x.rural[s],
             ),
         )
+        ramp_left = None
+        if visits is not None:
+            ramp_left = left[s].copy()
+            left[s] = _visit(
+                rng, c, cal, visits, a[s], absence[s], km[s], boarding[s], x, s, start, left[s],
+                back_day[s], before.poor[home[s]], after.poor[home[s]], change_day[s],
+            )  # fmt: skip
         leavers = np.flatnonzero(left[s] < d) + lo
         if len(leavers):
             later = left[leavers] >= change_day[leavers]
@@ -222,9 +231,12 @@ def simulate_year(
                 start_day=start[a[s]],
                 left_day=left[s],
                 back_day=back_day[s],
+                ramp_left_day=ramp_left,
             ),
         )
         child, day, status = chunk.child, chunk.day, chunk.status
+        if visits is not None:
+            remember_absence(visits, a[s], child, day, status, d)
         if closed is not None:  # each school's own winter break
             open_day = ~closed[plan.school_variant[pop.school[a[s]]][child], day]
             child, day, status = child[open_day], day[open_day], status[open_day]
@@ -277,3 +289,60 @@ def simulate_year(
 
     newly_alone = (lb_after == 2) & (lb_before < 2)
     st.engagement[a] = 0.8 * x.engagement + 0.6 * rng(8).normal(0, 1, len(a)) - 0.15 * newly_alone
+
+
+def _visit(
+    rng: RngFactory,
+    c: int,
+    cal: SchoolCalendar,
+    sim: VisitSim,
+    ids: np.ndarray,
+    absence: np.ndarray,
+    km: np.ndarray,
+    boarding: np.ndarray,
+    x: RiskInputs,
+    s: slice,
+    start: np.ndarray,
+    left: np.ndarray,
+    back_day: np.ndarray,
+    poor_before: np.ndarray,
+    poor_after: np.ndarray,
+    change_day: np.ndarray,
+) -> np.ndarray:
+    """Lists and visits of one block (see `visits`): attendance of the no-visit world is
+    drawn with the same stream as the real one, so what the county saw before a snapshot
+    is exactly what the files hold."""
+    seen = attendance(
+        rng(13, c),
+        cal,
+        AttendanceInputs(
+            base=absence,
+            late=0.015 + 0.003 * np.clip(km, 0, 20) * ~boarding,
+            rural=x.rural[s],
+            unexcused_shift=0.5 * (absence + 3.8),
+            start_day=start[ids],
+            left_day=left,
+            back_day=back_day,
+        ),
+    )
+    observed = Observed(
+        poor_before=poor_before,
+        poor_after=poor_after,
+        change_day=change_day,
+        over_age=x.over_age[s],
+        repeats=x.repeats[s],
+        disabled=x.disability[s] > 0,
+        sibling_out=x.sibling_out[s],
+        grade=x.grade[s],
+    )
+    return plan_visits(
+        rng(14, c),
+        sim,
+        cal,
+        ids,
+        observed,
+        (seen.child, seen.day, seen.status),
+        start[ids],
+        left,
+        back_day,
+    )
