@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from dropout_risk.commands import data, demo, serve, train
+from dropout_risk.commands import data, demo, effects, serve, train
 
 app = typer.Typer(
     name="dropout-risk",
@@ -22,6 +22,7 @@ demo.register(app)
 data.register(app)
 train.register(app)
 serve.register(app)
+effects.register(app)
 
 
 def main() -> None:
