@@ -42,8 +42,8 @@ class VisitSim:
     effect: float
     n_students: int
     capacity: float = 0.05
-    compliance: float = 0.75
-    off_list: float = 0.015
+    compliance: float = 0.7
+    off_list: float = 0.03
     prev_absence: np.ndarray = field(init=False)
     rows: list[dict[str, np.ndarray]] = field(default_factory=list)
 
@@ -119,7 +119,7 @@ def plan_visits(
             + 0.6 * observed.disabled
             + 0.5 * observed.sibling_out
             + 1.5 * (observed.grade >= 7)
-            + rng.normal(0.0, 0.05, n)
+            + rng.normal(0.0, 0.5, n)  # what the county weighs but does not record
         )
         pop = np.flatnonzero(in_pop)
         k = int(np.ceil(sim.capacity * len(pop)))

@@ -183,9 +183,11 @@ def simulate_year(
         ramp_left = None
         if visits is not None:
             ramp_left = left[s].copy()
+            variant = None if closed is None else plan.school_variant[pop.school[a[s]]]
             left[s] = _visit(
                 rng, c, cal, visits, a[s], absence[s], km[s], boarding[s], x, s, start, left[s],
                 back_day[s], before.poor[home[s]], after.poor[home[s]], change_day[s],
+                None if closed is None else (closed, variant),
             )  # fmt: skip
         leavers = np.flatnonzero(left[s] < d) + lo
         if len(leavers):
@@ -235,11 +237,11 @@ def simulate_year(
             ),
         )
         child, day, status = chunk.child, chunk.day, chunk.status
-        if visits is not None:
-            remember_absence(visits, a[s], child, day, status, d)
         if closed is not None:  # each school's own winter break
             open_day = ~closed[plan.school_variant[pop.school[a[s]]][child], day]
             child, day, status = child[open_day], day[open_day], status[open_day]
+        if visits is not None:
+            remember_absence(visits, a[s], child, day, status, d)
         if plan.export_date is not None:
             exported = cal.days[day] <= plan.export_date
             child, day, status = child[exported], day[exported], status[exported]
@@ -308,6 +310,7 @@ def _visit(
     poor_before: np.ndarray,
     poor_after: np.ndarray,
     change_day: np.ndarray,
+    closed: tuple[np.ndarray, np.ndarray] | None,
 ) -> np.ndarray:
     """Lists and visits of one block (see `visits`): attendance of the no-visit world is
     drawn with the same stream as the real one, so what the county saw before a snapshot
@@ -325,6 +328,11 @@ def _visit(
             back_day=back_day,
         ),
     )
+    child, day, status = seen.child, seen.day, seen.status
+    if closed is not None:  # what the county saw: each school's own school days
+        shut, variant = closed
+        open_day = ~shut[variant[child], day]
+        child, day, status = child[open_day], day[open_day], status[open_day]
     observed = Observed(
         poor_before=poor_before,
         poor_after=poor_after,
@@ -341,7 +349,7 @@ def _visit(
         cal,
         ids,
         observed,
-        (seen.child, seen.day, seen.status),
+        (child, day, status),
         start[ids],
         left,
         back_day,

@@ -101,6 +101,16 @@ def treated(
     return np.fromiter((p in seen for p in pairs), dtype=np.int8, count=len(keys))
 
 
+def visits_before(visits: pd.DataFrame, keys: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """How many visits each child had in the year before `as_of`: earlier visits change
+    later absence and leaving, so the estimators adjust for them."""
+    start = as_of - pd.Timedelta(days=365)
+    inside = visits[(visits["visited_on"] >= start) & (visits["visited_on"] < as_of)]
+    counts = inside.groupby([inside["county"].astype(str), inside["student_id"]]).size()
+    index = pd.MultiIndex.from_arrays([keys["county"].astype(str), keys["student_id"].astype(str)])
+    return counts.reindex(index, fill_value=0).to_numpy(dtype=np.int64)
+
+
 def snapshot_rows(
     tables: Tables,
     snapshots: Sequence[pd.Timestamp],
@@ -124,6 +134,7 @@ def snapshot_rows(
         frame["county"] = frame["county"].astype(str)
         frame["snapshot"] = when
         frame["treated"] = treated(visits, frame, when, window_days)
+        frame["visits_before"] = visits_before(visits, frame, when)
         frame["left"] = left_within(tables.dropouts, frame["student_id"], when, horizon_days)
         frames.append(frame)
         if progress is not None:

@@ -142,7 +142,7 @@ def estimate_effects(
     frame = _with_log(snaps.frame, log)
     if frame["treated"].sum() < 2 or (1 - frame["treated"]).sum() < 2:
         raise UserError("too few visited (or unvisited) children at the snapshots to compare")
-    covariates = [c for c in CATALOGUE if c in frame.columns]
+    covariates = [c for c in CATALOGUE if c in frame.columns] + ["visits_before"]
     dr = doubly_robust(frame, covariates, seed=seed)
     from_log = "tier" in frame.columns and frame["tier"].notna().any()
     rd = _rd(frame) if from_log else Discontinuity(
