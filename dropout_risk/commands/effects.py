@@ -71,6 +71,8 @@ def effects(
             )  # fmt: skip
     except UserError as exc:
         fail(str(exc))
+    counties = sorted(set(tables.schools["county"].astype(str)))
+    result.save(get_settings().home / "effects" / "latest.json", counties)  # for the page
     for when, reason in result.left_out:
         err_console.print(f"[yellow]snapshot {when:%Y-%m-%d} left out:[/] {reason}")
     if plot is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from serving.routes import (
+    effects,
     health,
     history,
     last_visits,
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     history.router,
     last_visits.router,
     me.router,
+    effects.router,
 ]

@@ -7,8 +7,11 @@ else the term starts; each is used only when its windows closed before the expor
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -46,6 +49,23 @@ class EffectsResult:
             "naive": self.naive.as_dict(),
             "by_group": self.by_group,
         }
+
+    def save(self, path: Path, counties: list[str]) -> Path:
+        """The summary for the page: the JSON estimates, the words, and when and where from."""
+        payload = {
+            **self.as_json(),
+            "summary": self.plain_words(),
+            "counties": counties,
+            "snapshots": [f"{d:%Y-%m-%d}" for d in self.used],
+            "window_days": self.window_days,
+            "horizon_days": self.horizon_days,
+            "computed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+        partial.replace(path)
+        return path
 
     def plain_words(self) -> str:
         """One paragraph a county can read; no figure without its interval."""

@@ -102,6 +102,17 @@ def test_api_visits_and_visits_csv_give_the_same_estimate(
     assert "snapshot 2024-03-01 left out" in from_csv.stderr
     assert "after the export date" in from_csv.stderr
 
+    # The page's read-only summary: the last run, in plain words, beside its interval.
+    store = ScoreStore.open(get_settings().database_url)  # home B
+    reader = store.add_user("wang", "caseworker", Scope.parse("all"))
+    with TestClient(create_app(get_settings(), store=store, models=models)) as client:
+        auth = {"Authorization": f"Bearer {reader}"}
+        body = client.get("/v1/effects", headers=auth).json()
+        assert body["att"] == b["att"] and body["n_treated"] == b["n_treated"]
+        assert "95% interval" in body["summary"] and "naive" in body["summary"]
+        assert client.get("/v1/effects").status_code == 401
+    store.close()
+
     # Without any visit anywhere: a clear message and exit 1, no traceback.
     none = _effects(api, tmp_path / "home-c")
     assert none.returncode == 1 and "no visits" in none.stderr
