@@ -97,7 +97,9 @@ def _with_log(frame: pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
     if not len(log):
         return frame
     keep = ["as_of", "county", "student_id", "tier", "top_reason", "rank_county", "cutoff_rank"]
-    latest = log.sort_values("batch_id").drop_duplicates(["as_of", "county", "student_id"], "last")
+    latest = log.sort_values("batch_id").drop_duplicates(
+        ["as_of", "county", "student_id"], keep="last"
+    )
     latest = latest[keep].rename(columns={"as_of": "snapshot"})
     latest["snapshot"] = pd.to_datetime(latest["snapshot"])
     latest["student_id"] = latest["student_id"].astype(str)

@@ -116,3 +116,49 @@ def test_regression_discontinuity_finds_a_known_jump() -> None:
     assert "bandwidth" in result.describe()
     few = discontinuity(x[:50] * 100, visited[:50], left[:50])
     assert few.att is None and "fewer than" in (few.reason or "")
+
+
+@pytest.mark.slow
+def test_published_lists_give_tiers_reasons_and_the_cut_off(county_dir: Path) -> None:
+    """With a decision log, groups come from its tiers and reasons, and the RD runs on its
+    ranks; the counts per group add up to the whole."""
+    from features.build import build_features
+
+    tables = load_tables(county_dir)
+    rng = np.random.default_rng(0)
+    logs, visits = [], []
+    for i, day in enumerate(["2023-03-01", "2023-09-01", "2024-03-01", "2024-09-01"]):
+        when = pd.Timestamp(day)
+        f = build_features(tables, when)
+        risk = f["absence_rate_30d"].fillna(0).to_numpy() + rng.random(len(f)) * 0.05
+        order = np.argsort(-risk, kind="stable")
+        rank = np.empty(len(f), dtype=int)
+        rank[order] = np.arange(1, len(f) + 1)
+        tier = np.where(rank <= 40, "high", np.where(rank <= 120, "medium", "low"))
+        logs.append(
+            pd.DataFrame(
+                {"batch_id": i, "as_of": when, "county": f["county"].astype(str),
+                 "student_id": f["student_id"].astype(str), "tier": tier,
+                 "top_reason": np.where(rank % 2 == 0, "absence_rate_30d", "registered_poor"),
+                 "rank_county": rank, "cutoff_rank": 40}
+            )
+        )  # fmt: skip
+        go = rng.random(len(f)) < np.where(rank <= 40, 0.8, 0.05)
+        visits.append(
+            pd.DataFrame(
+                {"student_id": f["student_id"].astype(str)[go],
+                 "visited_on": when + pd.Timedelta(days=5), "visitor": "Li"}
+            )
+        )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = estimate_effects(tables, [pd.concat(visits)], pd.concat(logs))
+    e = result.dr.estimate
+    tiers = [g for g in result.by_group if g["group"] == "tier"]
+    reasons = [g for g in result.by_group if g["group"] == "top_reason"]
+    assert {g["value"] for g in tiers} == {"high", "medium", "low"}
+    assert sum(g["n_treated"] for g in tiers) == e.n_treated
+    assert sum(g["n_control"] for g in reasons) == e.n_control
+    assert not result.notes  # tiers are the published ones
+    assert result.rd.att is not None or "fewer than" in (result.rd.reason or "")
+    assert [f"{d:%Y-%m-%d}" for d in result.used][:2] == ["2023-03-01", "2023-09-01"]
