@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyarrow as pa
@@ -183,12 +183,20 @@ def simulate_year(
         ramp_left = None
         if visits is not None:
             ramp_left = left[s].copy()
-            variant = None if closed is None else plan.school_variant[pop.school[a[s]]]
-            left[s] = _visit(
-                rng, c, cal, visits, a[s], absence[s], km[s], boarding[s], x, s, start, left[s],
-                back_day[s], before.poor[home[s]], after.poor[home[s]], change_day[s],
-                None if closed is None else (closed, variant),
-            )  # fmt: skip
+            seen = _attendance_inputs(absence[s], km[s], boarding[s], x.rural[s], start[a[s]])
+            observed = Observed(
+                poor_before=before.poor[home[s]],
+                poor_after=after.poor[home[s]],
+                change_day=change_day[s],
+                over_age=x.over_age[s],
+                repeats=x.repeats[s],
+                disabled=x.disability[s] > 0,
+                sibling_out=x.sibling_out[s],
+                grade=x.grade[s],
+            )
+            shut = None if closed is None else (closed, plan.school_variant[pop.school[a[s]]])
+            seen = replace(seen, left_day=left[s], back_day=back_day[s])
+            left[s] = _visit(rng, c, cal, visits, a[s], seen, observed, shut)
         leavers = np.flatnonzero(left[s] < d) + lo
         if len(leavers):
             later = left[leavers] >= change_day[leavers]
@@ -222,19 +230,11 @@ def simulate_year(
                 later_back, returns_on[gone], np.datetime64("NaT")
             )
 
+        inputs = _attendance_inputs(absence[s], km[s], boarding[s], x.rural[s], start[a[s]])
         chunk = attendance(
             rng(13, c),
             cal,
-            AttendanceInputs(
-                base=absence[s],
-                late=0.015 + 0.003 * np.clip(km[s], 0, 20) * ~boarding[s],
-                rural=x.rural[s],
-                unexcused_shift=0.5 * (absence[s] + 3.8),
-                start_day=start[a[s]],
-                left_day=left[s],
-                back_day=back_day[s],
-                ramp_left_day=ramp_left,
-            ),
+            replace(inputs, left_day=left[s], back_day=back_day[s], ramp_left_day=ramp_left),
         )
         child, day, status = chunk.child, chunk.day, chunk.status
         if closed is not None:  # each school's own winter break
@@ -293,56 +293,45 @@ def simulate_year(
     st.engagement[a] = 0.8 * x.engagement + 0.6 * rng(8).normal(0, 1, len(a)) - 0.15 * newly_alone
 
 
+def _attendance_inputs(
+    absence: np.ndarray,
+    km: np.ndarray,
+    boarding: np.ndarray,
+    rural: np.ndarray,
+    start_day: np.ndarray,
+) -> AttendanceInputs:
+    """A block's attendance inputs; the days out (`left_day`, `back_day`) are set by caller."""
+    n_days = np.full(len(absence), np.iinfo(np.int64).max)
+    return AttendanceInputs(
+        base=absence,
+        late=0.015 + 0.003 * np.clip(km, 0, 20) * ~boarding,
+        rural=rural,
+        unexcused_shift=0.5 * (absence + 3.8),
+        start_day=start_day,
+        left_day=n_days,
+        back_day=n_days,
+    )
+
+
 def _visit(
     rng: RngFactory,
     c: int,
     cal: SchoolCalendar,
     sim: VisitSim,
     ids: np.ndarray,
-    absence: np.ndarray,
-    km: np.ndarray,
-    boarding: np.ndarray,
-    x: RiskInputs,
-    s: slice,
-    start: np.ndarray,
-    left: np.ndarray,
-    back_day: np.ndarray,
-    poor_before: np.ndarray,
-    poor_after: np.ndarray,
-    change_day: np.ndarray,
+    inputs: AttendanceInputs,
+    observed: Observed,
     closed: tuple[np.ndarray, np.ndarray] | None,
 ) -> np.ndarray:
     """Lists and visits of one block (see `visits`): attendance of the no-visit world is
     drawn with the same stream as the real one, so what the county saw before a snapshot
     is exactly what the files hold."""
-    seen = attendance(
-        rng(13, c),
-        cal,
-        AttendanceInputs(
-            base=absence,
-            late=0.015 + 0.003 * np.clip(km, 0, 20) * ~boarding,
-            rural=x.rural[s],
-            unexcused_shift=0.5 * (absence + 3.8),
-            start_day=start[ids],
-            left_day=left,
-            back_day=back_day,
-        ),
-    )
+    seen = attendance(rng(13, c), cal, inputs)
     child, day, status = seen.child, seen.day, seen.status
     if closed is not None:  # what the county saw: each school's own school days
         shut, variant = closed
         open_day = ~shut[variant[child], day]
         child, day, status = child[open_day], day[open_day], status[open_day]
-    observed = Observed(
-        poor_before=poor_before,
-        poor_after=poor_after,
-        change_day=change_day,
-        over_age=x.over_age[s],
-        repeats=x.repeats[s],
-        disabled=x.disability[s] > 0,
-        sibling_out=x.sibling_out[s],
-        grade=x.grade[s],
-    )
     return plan_visits(
         rng(14, c),
         sim,
@@ -350,7 +339,7 @@ def _visit(
         ids,
         observed,
         (child, day, status),
-        start[ids],
-        left,
-        back_day,
+        inputs.start_day,
+        inputs.left_day,
+        inputs.back_day,
     )
