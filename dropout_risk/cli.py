@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from dropout_risk.commands import cases, data, demo, ingest, reconcile, serve, train
+from dropout_risk.commands import cases, data, demo, effects, ingest, reconcile, serve, train
 
 app = typer.Typer(
     name="dropout-risk",
@@ -25,6 +25,7 @@ train.register(app)
 serve.register(app)
 cases.register(app)
 reconcile.register(app)
+effects.register(app)
 
 
 def main() -> None:

@@ -204,12 +204,36 @@ RESIDENTS = Table(
     key=("person_id",),
 )
 
+# The outcomes a visit may record, as the API takes them.
+VISIT_OUTCOMES = (
+    "stays_in_school",
+    "agreed_to_return",
+    "returned_to_class",
+    "new_class",
+    "vocational_school",
+    "not_home",
+    "parent_refused",
+    "child_working_away",
+    "moved_away",
+    "left",
+)
+VISITS = Table(
+    "visits",
+    (
+        Column("student_id", "id"),
+        Column("visited_on", "date"),
+        Column("visitor", "text"),
+        Column("outcome", "code", nullable=True, codes=VISIT_OUTCOMES),
+    ),
+    key=("student_id", "visited_on", "visitor"),
+)
+
 CONTRACT: dict[str, Table] = {
     t.name: t for t in (SCHOOLS, STUDENTS, ENROLLMENTS, HOUSEHOLDS, ATTENDANCE, GRADES, DROPOUTS)
 }
 TABLE_NAMES: tuple[str, ...] = tuple(CONTRACT)
 # Tables a folder may hold or not; when present they are checked like the others.
-OPTIONAL: dict[str, Table] = {t.name: t for t in (RESIDENTS,)}
+OPTIONAL: dict[str, Table] = {t.name: t for t in (RESIDENTS, VISITS)}
 ALL_TABLES: dict[str, Table] = {**CONTRACT, **OPTIONAL}
 
 
@@ -232,6 +256,8 @@ class Tables:
     residents: pd.DataFrame | None = field(default=None, kw_only=True)
     """The household register, when the folder holds one (reconciliation)."""
     exported_on: pd.Timestamp | None = field(default=None, kw_only=True)
+    visits: pd.DataFrame | None = field(default=None, kw_only=True)
+    """Home visits kept outside the service (optional table; None when the folder has none)."""
 
     def items(self) -> list[tuple[str, pd.DataFrame]]:
         """(name, frame) of every table present, in the contract's order, optional ones last."""

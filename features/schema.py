@@ -36,6 +36,7 @@ __all__ = ["EARLIEST_DATE", "build_schema", "describe", "output_schema"]
 ORDER = (
     "schools", "households", "students", "enrollments", "attendance", "grades", "dropouts",
     "residents",
+    "visits",
 )  # fmt: skip
 REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("students", "household_id"): ("households", "household_id"),
@@ -44,6 +45,7 @@ REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("attendance", "student_id"): ("students", "student_id"),
     ("grades", "student_id"): ("students", "student_id"),
     ("dropouts", "student_id"): ("students", "student_id"),
+    ("visits", "student_id"): ("students", "student_id"),
 }
 _KIND_WORDS = {
     "date": "a date (like 2023-09-01 or 2023/9/1)",

@@ -485,7 +485,7 @@ def _to_tables(
             problems.append(_fatal(raws[name], "check_failed", None, message))
             return None
         frames[name] = frame
-    return Tables(**frames, exported_on=exported_on)
+    return Tables(**frames, exported_on=exported_on)  # optional tables are keywords too
 
 
 def to_contract(frame: pd.DataFrame, table: Table) -> pd.DataFrame:

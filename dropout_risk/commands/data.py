@@ -83,6 +83,19 @@ def generate(
             "what is true about it under truth/ (never read by the pipeline).",
         ),
     ] = True,
+    visit_effect: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Simulate home visits at each term start that cut the chance of leaving by "
+            "this share (0..1): visits.csv in the county, the true effect in --truth-dir.",
+        ),
+    ] = None,
+    truth_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where the visits' true effect goes (default OUT_DIR/truth)."),
+    ] = None,
 ) -> None:
     """Write a realistic synthetic county in the input data contract."""
     from features.errors import UserError
@@ -106,6 +119,8 @@ def generate(
                 calendar=calendar,
                 export_date=export_date,
                 residents=residents,
+                visit_effect=visit_effect,
+                truth_dir=truth_dir,
             )
         except UserError as exc:
             fail(str(exc))

@@ -22,6 +22,7 @@ from .register_files import remove_register, write_register
 from .residents import build_register
 from .students import Students, build_students, children_per_household
 from .summary import GenerationSummary
+from .visits import VisitSim, write_visits
 from .writer import STUDENTS_WITH_PERSON_ID, Format, StreamWriter, write_table
 from .yearly import Records, simulate_year
 
@@ -56,6 +57,8 @@ def generate_county(
     calendar: str = "standard",
     export_date: str | None = None,
     residents: bool = True,
+    visit_effect: float | None = None,
+    truth_dir: Path | None = None,
 ) -> GenerationSummary:
     """Write a synthetic county of `students` children over `years` school years to `out_dir`.
 
@@ -66,6 +69,9 @@ def generate_county(
     on that day would (a date in the winter break: the spring term starts after it).
     `residents` writes the household register and `students.person_id` (`residents.py`), and
     what is true about them under `truth/`, which the pipeline never reads.
+    `visit_effect` (0..1) simulates home visits that cut the chance of leaving by that share
+    (`features.synthetic.visits`): `visits.<fmt>` in the county, the truth in `truth_dir`
+    (default `out_dir/truth`), which the pipeline never reads. Without it nothing changes.
     """
     if students < 1:
         raise UserError(f"--students must be at least 1, got {students}")
@@ -77,6 +83,8 @@ def generate_county(
         raise UserError(f"--format must be csv or parquet, got {fmt!r}")
     if not 1990 <= start_year <= 2090:
         raise UserError(f"--start-year must be between 1990 and 2090, got {start_year}")
+    if visit_effect is not None and not 0.0 <= visit_effect <= 1.0:
+        raise UserError(f"--visit-effect must be between 0 and 1, got {visit_effect}")
     if calendar not in CALENDARS:
         raise UserError(f"--calendar must be one of {', '.join(CALENDARS)}, got {calendar!r}")
     data_end = school_calendar(start_year + years - 1).last_day
@@ -89,6 +97,8 @@ def generate_county(
         for name in TABLE_NAMES:  # a stale table of the other format would be read instead
             (out_dir / f"{name}.{other}").unlink(missing_ok=True)
         remove_register(out_dir)
+        for ext in ("csv", "parquet"):  # visits only when asked for
+            (out_dir / f"visits.{ext}").unlink(missing_ok=True)
         (out_dir / "export.json").unlink(missing_ok=True)
     except OSError as exc:
         raise UserError(f"cannot write the county to {out_dir}: {exc.strerror or exc}") from exc
@@ -104,6 +114,7 @@ def generate_county(
     st = build_students(rng(4), hh, household, entry)
     pop = initial_population(rng(5), hh, st, start_year)
     records = Records()
+    sim = None if visit_effect is None else VisitSim(float(visit_effect), st.n)
     plan = plan_for(calendar, county.n_schools, cut)
     if cut is not None:
         data_end = min(data_end, cut)  # a return after the export is not in it
@@ -128,6 +139,7 @@ def generate_county(
                 data_end,
                 step,
                 plan,
+                sim,
             )
     report("Writing tables", 0.93)
     contacts = household_contacts(rng(40), county, hh.township)
@@ -140,6 +152,10 @@ def generate_county(
         except OSError as exc:
             raise UserError(f"cannot write the register to {out_dir}: {exc.strerror}") from exc
     rows["attendance"] = attendance_out.rows
+    if sim is not None:
+        school_of = np.asarray(county.school_id, dtype=object)[pop.school]
+        truth = Path(truth_dir) if truth_dir is not None else out_dir / "truth"
+        rows["visits"] = write_visits(out_dir, truth, sim, st.student_id, school_of, fmt, cut)
     if cut is not None:
         try:
             write_export_file(out_dir, cut)
@@ -158,7 +174,7 @@ def generate_county(
         townships=len(county.township_names),
         schools_by_level=levels,
         students=st.n,
-        rows={name: rows[name] for name in (*TABLE_NAMES, "residents") if name in rows},
+        rows={name: rows[name] for name in (*TABLE_NAMES, "residents", "visits") if name in rows},
         enrolled=records.enrolled,
         dropouts=records.left,
         returned=returned,

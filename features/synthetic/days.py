@@ -61,6 +61,9 @@ class AttendanceInputs:
     start_day: np.ndarray
     left_day: np.ndarray  # n_days when the child did not leave
     back_day: np.ndarray  # n_days when the child did not come back this year
+    ramp_left_day: np.ndarray | None = None
+    """The day absence climbs towards, when it differs from `left_day` (a visit kept the
+    child in school: the intention to leave showed before it)."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,9 @@ def attendance(
     # and stays high for a while after a child comes back. Only those rows pay for it.
     ramp = np.zeros((n, d), dtype=np.float32)
     t = np.arange(d, dtype=np.float32)[None, :]
-    leaves = np.flatnonzero(x.left_day < d)
-    to_leave = x.left_day[leaves, None].astype(np.float32) - 1 - t
+    ramp_to = x.left_day if x.ramp_left_day is None else x.ramp_left_day
+    leaves = np.flatnonzero(ramp_to < d)
+    to_leave = ramp_to[leaves, None].astype(np.float32) - 1 - t
     ramp[leaves] = np.where(
         to_leave >= 0, 3.0 * np.exp(-to_leave / 8.0) + 1.3 * np.exp(-to_leave / 40.0), 0.0
     )

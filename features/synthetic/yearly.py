@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +19,7 @@ from .grades import exam_scores, term_level
 from .households import Households, step_households
 from .plan import CalendarPlan
 from .students import Students
+from .visits import Observed, VisitSim, plan_visits, remember_absence
 from .writer import StreamWriter, coded
 
 CHUNK = 16384  # children per day matrix: ~200 days x 16k x a few float32 matrices = tens of MB
@@ -71,6 +72,7 @@ def simulate_year(
     data_end: np.datetime64,
     report: Callable[[float], None],
     plan: CalendarPlan | None = None,
+    visits: VisitSim | None = None,
 ) -> None:
     """Run school year `year`: enrol, leave and return, attend, sit exams, move up.
 
@@ -178,6 +180,23 @@ def simulate_year(
                 rural=x.rural[s],
             ),
         )
+        ramp_left = None
+        if visits is not None:
+            ramp_left = left[s].copy()
+            seen = _attendance_inputs(absence[s], km[s], boarding[s], x.rural[s], start[a[s]])
+            observed = Observed(
+                poor_before=before.poor[home[s]],
+                poor_after=after.poor[home[s]],
+                change_day=change_day[s],
+                over_age=x.over_age[s],
+                repeats=x.repeats[s],
+                disabled=x.disability[s] > 0,
+                sibling_out=x.sibling_out[s],
+                grade=x.grade[s],
+            )
+            shut = None if closed is None else (closed, plan.school_variant[pop.school[a[s]]])
+            seen = replace(seen, left_day=left[s], back_day=back_day[s])
+            left[s] = _visit(rng, c, cal, visits, a[s], seen, observed, shut)
         leavers = np.flatnonzero(left[s] < d) + lo
         if len(leavers):
             later = left[leavers] >= change_day[leavers]
@@ -211,23 +230,18 @@ def simulate_year(
                 later_back, returns_on[gone], np.datetime64("NaT")
             )
 
+        inputs = _attendance_inputs(absence[s], km[s], boarding[s], x.rural[s], start[a[s]])
         chunk = attendance(
             rng(13, c),
             cal,
-            AttendanceInputs(
-                base=absence[s],
-                late=0.015 + 0.003 * np.clip(km[s], 0, 20) * ~boarding[s],
-                rural=x.rural[s],
-                unexcused_shift=0.5 * (absence[s] + 3.8),
-                start_day=start[a[s]],
-                left_day=left[s],
-                back_day=back_day[s],
-            ),
+            replace(inputs, left_day=left[s], back_day=back_day[s], ramp_left_day=ramp_left),
         )
         child, day, status = chunk.child, chunk.day, chunk.status
         if closed is not None:  # each school's own winter break
             open_day = ~closed[plan.school_variant[pop.school[a[s]]][child], day]
             child, day, status = child[open_day], day[open_day], status[open_day]
+        if visits is not None:
+            remember_absence(visits, a[s], child, day, status, d)
         if plan.export_date is not None:
             exported = cal.days[day] <= plan.export_date
             child, day, status = child[exported], day[exported], status[exported]
@@ -277,3 +291,55 @@ def simulate_year(
 
     newly_alone = (lb_after == 2) & (lb_before < 2)
     st.engagement[a] = 0.8 * x.engagement + 0.6 * rng(8).normal(0, 1, len(a)) - 0.15 * newly_alone
+
+
+def _attendance_inputs(
+    absence: np.ndarray,
+    km: np.ndarray,
+    boarding: np.ndarray,
+    rural: np.ndarray,
+    start_day: np.ndarray,
+) -> AttendanceInputs:
+    """A block's attendance inputs; the days out (`left_day`, `back_day`) are set by caller."""
+    n_days = np.full(len(absence), np.iinfo(np.int64).max)
+    return AttendanceInputs(
+        base=absence,
+        late=0.015 + 0.003 * np.clip(km, 0, 20) * ~boarding,
+        rural=rural,
+        unexcused_shift=0.5 * (absence + 3.8),
+        start_day=start_day,
+        left_day=n_days,
+        back_day=n_days,
+    )
+
+
+def _visit(
+    rng: RngFactory,
+    c: int,
+    cal: SchoolCalendar,
+    sim: VisitSim,
+    ids: np.ndarray,
+    inputs: AttendanceInputs,
+    observed: Observed,
+    closed: tuple[np.ndarray, np.ndarray] | None,
+) -> np.ndarray:
+    """Lists and visits of one block (see `visits`): attendance of the no-visit world is
+    drawn with the same stream as the real one, so what the county saw before a snapshot
+    is exactly what the files hold."""
+    seen = attendance(rng(13, c), cal, inputs)
+    child, day, status = seen.child, seen.day, seen.status
+    if closed is not None:  # what the county saw: each school's own school days
+        shut, variant = closed
+        open_day = ~shut[variant[child], day]
+        child, day, status = child[open_day], day[open_day], status[open_day]
+    return plan_visits(
+        rng(14, c),
+        sim,
+        cal,
+        ids,
+        observed,
+        (child, day, status),
+        inputs.start_day,
+        inputs.left_day,
+        inputs.back_day,
+    )

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from serving.routes import (
     cases,
+    effects,
     health,
     history,
     last_visits,
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     people.router,
     session.router,
     not_enrolled.router,
+    effects.router,
 ]

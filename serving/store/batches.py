@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from features.errors import UserError
+from serving import decision_log
 from serving.models import Batch, Score
 from serving.store import run_lock
 from serving.store.rows import SCORE_COLUMNS, BatchInfo, as_date, now
@@ -147,6 +148,8 @@ class BatchStore:
                 .order_by(Batch.published_at.desc(), Batch.id.desc())
             ).scalars()
             stale = list(published)[keep:]
+            # The decision log: a published batch leaves the store only once archived.
+            decision_log.archive(conn, stale)
             dead = conn.execute(
                 select(Batch.id).where(Batch.published_at.is_(None), Batch.ready_at.is_(None))
             ).scalars()
