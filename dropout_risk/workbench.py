@@ -183,6 +183,7 @@ def train(
         artifact_dir=s.artifact_dir,
         promote=promote,
         source=str(data) if isinstance(data, str | Path) else "tables",
+        model_name=s.model_name,
         progress=progress,
     )
 
@@ -190,20 +191,29 @@ def train(
 def train_table(
     table: pd.DataFrame | Path | str,
     label: str,
-    spec: Path | str = DEFAULT_SPEC,
+    spec: Path | str | None = None,
     time_column: str | None = None,
     id_column: str | None = None,
     group_columns: list[str] | None = None,
     promote: bool = False,
+    name: str | None = None,
     progress: Progress | None = None,
 ) -> Outcome:
-    """Train on a ready student-level table or frame (`dropout-risk train --table`)."""
+    """Train on a ready student-level table or frame (`dropout-risk train --table`).
+
+    Without `spec`, the default fitted to the table (county-only parts skipped, noted).
+    Registered as `name`: default the file's stem, or "table" for a frame.
+    """
+    from training.generic import table_spec
     from training.pipeline import read_table, train_from_frame
 
     frame = table if isinstance(table, pd.DataFrame) else read_table(Path(table))
-    model_spec = _spec(spec)
+    notes: dict[str, str] = {}
+    model_spec, notes = (_spec(spec), {}) if spec is not None else table_spec(frame)
     if group_columns is None:
         group_columns = [c for c in model_spec.fairness_groups if c in frame.columns]
+    if name is None:
+        name = "table" if isinstance(table, pd.DataFrame) else Path(table).stem
     s = settings()
     return train_from_frame(
         frame,
@@ -216,6 +226,8 @@ def train_table(
         group_columns=group_columns,
         promote=promote,
         source="a data frame" if isinstance(table, pd.DataFrame) else str(table),
+        notes=notes,
+        model_name=name,
         progress=progress,
     )
 
@@ -229,7 +241,11 @@ def evaluate(version: str | int | None = None, progress: Progress | None = None)
 
     s = settings()
     return evaluate_version(
-        s.tracking_uri, None if version is None else str(version), s.artifact_dir, progress
+        s.tracking_uri,
+        None if version is None else str(version),
+        s.artifact_dir,
+        progress,
+        model_name=s.model_name,
     )
 
 
@@ -321,7 +337,7 @@ def _logged_holdout(version: str) -> tuple[pd.DataFrame, dict[str, Any], Any]:
     from training.spec import load_spec
 
     s = settings()
-    run_id = registry.run_of(version, s.tracking_uri)
+    run_id = registry.run_of(version, s.tracking_uri, s.model_name)
     with tempfile.TemporaryDirectory() as tmp:
         local = {
             name: Path(

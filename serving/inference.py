@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from features.errors import UserError
 from serving.lifecycle import ServedModel
+from training import explain
 
 Value = float | int | bool | str | None
 
@@ -46,77 +45,13 @@ def encode_rows(served: ServedModel, rows: Sequence[Mapping[str, Value]]) -> np.
     return x
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _describe(name: str, value: Value, lang: str) -> str:
-    from features.catalogue import CATALOGUE, describe
-
-    if name in CATALOGUE:
-        try:
-            return describe(name, value, lang)  # type: ignore[arg-type]
-        except (KeyError, ValueError, TypeError):
-            pass
-    shown = "unknown" if value is None else value
-    return f"{name.replace('_', ' ')}: {shown}" if lang == "en" else f"{name}：{shown}"
-
-
-def _readers(served: ServedModel) -> list[Callable[[float], Value]]:
-    """Per feature, how a matrix cell reads back in the row's words (level, bool, number)."""
-    from features.catalogue import CATALOGUE
-
-    def level(levels: list[str]) -> Callable[[float], Value]:
-        return lambda code: levels[int(code)]
-
-    def number(code: float) -> Value:
-        return int(code) if code.is_integer() else round(code, 4)
-
-    readers: list[Callable[[float], Value]] = []
-    for name in served.scorer.features:
-        levels = served.scorer.categorical.get(name)
-        indicator = CATALOGUE.get(name)
-        if levels is not None:
-            readers.append(level(levels))
-        elif indicator is not None and indicator.dtype == "bool":
-            readers.append(bool)
-        else:
-            readers.append(number)
-    return readers
-
-
 def top_factors(served: ServedModel, x: np.ndarray, k: int = 5) -> list[list[dict[str, Any]]]:
-    """Per row, up to k indicators that raise the risk most (pred_contrib), in zh and en.
-
-    Ties between equal contributions go to the indicator listed first in the model.
-    """
-    n_features = x.shape[1]
-    contrib = served.scorer.booster.predict(x, pred_contrib=True)[:, :n_features]
-    order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
-    top = np.take_along_axis(contrib, order, axis=1)
-    cells = np.take_along_axis(x, order, axis=1)
-    features = served.scorer.features
-    readers = _readers(served)
-    out = []
-    for js, cs, vs in zip(order.tolist(), top.tolist(), cells.tolist(), strict=True):
-        factors = []
-        for j, c, v in zip(js, cs, vs, strict=True):
-            if c <= 0:
-                break
-            name = features[j]
-            value = None if math.isnan(v) else readers[j](v)
-            factors.append(
-                {
-                    "indicator": name,
-                    "value": value,
-                    "contribution": round(c, 6),
-                    "en": _describe(name, value, "en"),
-                    "zh": _describe(name, value, "zh"),
-                }
-            )
-        out.append(factors)
-    return out
+    """Per row, up to k indicators that raise the risk most (training's one explainer)."""
+    return explain.top_factors(served.scorer, x, k)
 
 
 def tiers(served: ServedModel, risk: np.ndarray) -> list[str | None]:
-    """Tier of each risk from the model's cut-offs; None when the model has none."""
+    """Tier of each risk by the one tier rule (training.tiers); None when the model has none."""
     if not served.scorer.meta.get("tier_thresholds"):
         return [None] * len(risk)
     return [str(t) for t in served.scorer.tier(risk)]

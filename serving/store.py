@@ -364,7 +364,8 @@ class ScoreStore:
                 select(*_SCORE_SELECT)
                 .join(Batch, Batch.id == Score.batch_id)
                 .where(and_(*where))
-                .order_by(Score.risk.desc(), Score.student_id)
+                # Equal risks: the one tie rule, as ranked by batch scoring (training.metrics).
+                .order_by(Score.risk.desc(), Score.rank_county, Score.student_id)
                 .limit(limit)
                 .offset(offset)
             ).all()

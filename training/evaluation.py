@@ -19,6 +19,7 @@ from training.baselines import NAMES
 from training.spec import ModelSpec
 
 RISK = "_risk"
+RULES = ("ministry_rule", "abc_flags")
 PART = "_part"
 SCORE_PREFIX = "_score_"
 
@@ -43,6 +44,11 @@ class Evaluation:
     importance: pd.Series
     top_students: pd.DataFrame
     notes: dict[str, Any] = field(default_factory=dict)
+    chosen: str = "lightgbm"
+    """The candidate chosen on validation (its scores are `model`)."""
+    family: str = "lightgbm"
+    selection: pd.DataFrame | None = None
+    """Candidates × validation snapshots on the promote metric, and their mean."""
 
     @property
     def test_ids(self) -> np.ndarray:
@@ -97,13 +103,13 @@ def evaluate_holdout(
 
     model = metrics.evaluate_scores(y, risk, t_keys, k_of, snaps)
     baselines = {}
-    curves = {"LightGBM model": metrics.precision_curve(y, risk, t_keys)}
+    curves = {"Chosen model": metrics.precision_curve(y, risk, t_keys)}
     for col in holdout.columns:
         if col.startswith(SCORE_PREFIX):
             name = col.removeprefix(SCORE_PREFIX)
             scores = test[col].to_numpy()
             baselines[name] = metrics.evaluate_scores(
-                y, scores, t_keys, k_of, snaps, probabilities=name == "logistic_regression"
+                y, scores, t_keys, k_of, snaps, probabilities=name not in RULES
             )
             curves[NAMES.get(name, name)] = metrics.precision_curve(y, scores, t_keys)
 
