@@ -433,11 +433,13 @@ def capacity_sweep(result: Outcome | Evaluation, capacities: Sequence[int | floa
 
     ev = _evaluation(result)
     y, keys, snaps = _test_arrays(ev)
-    scorers = {"LightGBM model": ev.test[RISK].to_numpy()}
+    from training.candidates import FAMILY_NAMES
+
+    scorers = {"Chosen model": ev.test[RISK].to_numpy()}
     for column in ev.test.columns:
         if column.startswith(SCORE_PREFIX):
             base = column.removeprefix(SCORE_PREFIX)
-            scorers[NAMES.get(base, base)] = ev.test[column].to_numpy()
+            scorers[NAMES.get(base, FAMILY_NAMES.get(base, base))] = ev.test[column].to_numpy()
     rows = []
     for capacity in capacities:
         for name, scores in scorers.items():

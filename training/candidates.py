@@ -81,24 +81,27 @@ class Trained:
 
 
 def inner_slices(
-    train: np.ndarray, times: np.ndarray | None, ids: np.ndarray
+    train: np.ndarray, times: np.ndarray | None, ids: np.ndarray, y: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(fit, stop, calibrate) masks inside `train`.
 
-    The inner slice is the latest training snapshot (or, without time or with a single
-    training snapshot, a quarter of the training students); students are halved between
-    early stopping and calibration by the tie rule's hash of their id.
+    The inner slice is the latest training snapshot, widened to the latest two, three...
+    until both halves hold leavers and stayers; without time (or when no widening
+    works) a quarter of the training students. Students are halved between early
+    stopping and calibration by the tie rule's hash of their id.
     """
     keys = metrics.tie_keys(ids)
-    latest = np.zeros_like(train)
+    half = (keys >> np.uint64(32)) % np.uint64(2) == 0  # a bit independent of the one below
+    tries: list[np.ndarray] = []
     if times is not None:
         distinct = np.unique(times[train])
-        if len(distinct) > 1:
-            latest = train & (times == distinct[-1])
-    if not latest.any():
-        latest = train & (keys % np.uint64(4) == 0)
-    half = (keys >> np.uint64(32)) % np.uint64(2) == 0  # a bit independent of the one above
-    return train & ~latest, latest & half, latest & ~half
+        tries = [train & np.isin(times, distinct[-n:]) for n in range(1, len(distinct))]
+    tries.append(train & (keys % np.uint64(4) == 0))
+    for inner in tries:
+        stop, calib = inner & half, inner & ~half
+        if all(len(np.unique(y[m])) == 2 for m in (train & ~inner, stop, calib)):
+            break
+    return train & ~inner, stop, calib
 
 
 def fit(
@@ -115,7 +118,7 @@ def fit(
     y = prepared.y
     if candidate.family == ENVIRONMENT:
         return Trained(candidate, rates=_environment_rates(prepared.frame.loc[train], prepared))
-    fit_rows, stop, calib = inner_slices(train, times, prepared.ids)
+    fit_rows, stop, calib = inner_slices(train, times, prepared.ids, y)
     for part, mask in (("training", fit_rows), ("early-stopping", stop), ("calibration", calib)):
         if len(np.unique(y[mask])) < 2:
             raise TableError(

@@ -16,8 +16,10 @@ import pandas as pd
 
 from training import plots
 from training.baselines import NAMES
+from training.candidates import FAMILY_NAMES
 from training.evaluation import RISK, SCORE_PREFIX, Evaluation
 from training.metrics import TIE_RULE
+from training.tiers import TIER_RULE
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("training", "templates"),
@@ -28,11 +30,11 @@ _ENV = jinja2.Environment(
 def draw_plots(ev: Evaluation, out_dir: Path) -> dict[str, Path]:
     """All PNG charts of an evaluation, by name."""
     y = ev.test[ev.label].to_numpy(dtype=int)
-    scores = {"LightGBM model": ev.test[RISK].to_numpy()}
+    scores = {_chosen(ev): ev.test[RISK].to_numpy()}
     for col in ev.test.columns:
         if col.startswith(SCORE_PREFIX):
             name = col.removeprefix(SCORE_PREFIX)
-            scores[NAMES.get(name, name)] = ev.test[col].to_numpy()
+            scores[_name(name)] = ev.test[col].to_numpy()
     out = {
         "roc": plots.roc(y, scores, out_dir / "roc.png"),
         "pr": plots.pr(y, scores, out_dir / "pr.png"),
@@ -44,6 +46,15 @@ def draw_plots(ev: Evaluation, out_dir: Path) -> dict[str, Path]:
     if not ev.fairness.empty:
         out["fairness"] = plots.fairness(ev.fairness, out_dir / "fairness.png")
     return out
+
+
+def _name(name: str) -> str:
+    return NAMES.get(name, FAMILY_NAMES.get(name, name))
+
+
+def _chosen(ev: Evaluation) -> str:
+    """The chosen model's label: its family and candidate name."""
+    return f"{FAMILY_NAMES.get(ev.family, ev.family)} ({ev.chosen}), chosen"
 
 
 def _img(path: Path) -> str:
@@ -94,11 +105,9 @@ def render(
     info: dict[str, Any],
 ) -> Path:
     """Write the report; `info` holds run_id, model_version, split text, dataset summary, notes."""
-    scorers = [("LightGBM model", ev.model)] + [
-        (NAMES.get(n, n), m) for n, m in ev.baselines.items()
-    ]
+    scorers = [(_chosen(ev), ev.model)] + [(_name(n), m) for n, m in ev.baselines.items()]
     best_rule = max(
-        (m["caught_at_k"] for n, m in ev.baselines.items() if n != "logistic_regression"),
+        (m["caught_at_k"] for n, m in ev.baselines.items() if n in ("ministry_rule", "abc_flags")),
         default=None,
     )
     snapshots = (
@@ -120,7 +129,10 @@ def render(
         "scorers": scorers,
         "best_rule": best_rule,
         "margins": ev.margins(ev.spec.promote_metric),
-        "names": NAMES,
+        "names": {**FAMILY_NAMES, **NAMES},
+        "chosen": _chosen(ev),
+        "selection": ev.selection,
+        "tier_rule": TIER_RULE,
         "plots": {k: _img(v) for k, v in plot_paths.items()},
         "fairness_rows": fairness_rows,
         "population": population(ev),
