@@ -169,7 +169,7 @@ def _environment_rates(rows: pd.DataFrame, prepared: Prepared) -> dict[str, Any]
 def _environment_scores(rows: pd.DataFrame, rates: dict[str, Any]) -> np.ndarray:
     """School rate shrunk to the township's, the township's shrunk to the county's."""
     prior = np.full(len(rows), rates.get("overall", 0.0))
-    for column in PLACE_COLUMNS:
+    for column in reversed(PLACE_COLUMNS):  # township shrunk to county, then school to township
         table = rates.get(column)
         if table is None or column not in rows.columns:
             continue

@@ -8,6 +8,7 @@ be rebuilt without the original data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +75,9 @@ class Evaluation:
             out[f"margin_pr_auc_vs_{name}"] = self.model["pr_auc"] - values["pr_auc"]
             out[f"margin_recall_at_k_vs_{name}"] = self.model["recall_at_k"] - values["recall_at_k"]
         for _, row in self.stability.iterrows():
-            out[f"topk_jaccard_{row['to']:%Y%m%d}"] = row["jaccard"]
+            to = row["to"]
+            tag = f"{to:%Y%m%d}" if isinstance(to, pd.Timestamp) else re.sub(r"\W", "_", str(to))
+            out[f"topk_jaccard_{tag}"] = row["jaccard"]
         if not self.fairness.empty:
             out["fairness_groups_flagged"] = float(self.fairness["disparity"].sum())
         return {k: float(v) for k, v in out.items() if v is not None and np.isfinite(v)}

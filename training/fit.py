@@ -151,6 +151,8 @@ def fit_and_evaluate(
     plan = plan_for(prepared, spec)
     x = prepared.matrix()
     notes = dict(notes or {})
+    for why in plan.skipped:
+        notes[f"Validation snapshot {why.split(':')[0]}"] = "left out" + why.split(":", 1)[1]
     pool = candidates(spec, prepared.frame, notes)
     on = (engine, scheduler)
     selection = select(prepared, x, plan, spec, pool, say, on)

@@ -30,7 +30,7 @@ from training.tracking import (
     HOLDOUT_ARTIFACT,
     RUN_INFO_ARTIFACT,
     keep_report,
-    log_run,
+    log_run_or_fail,
     write_report,
 )
 
@@ -139,7 +139,7 @@ def train_from_frame(
     )
     say = progress or _noop
     say(f"Logging to MLflow and registering the model as {model_name!r}")
-    logged = log_run(spec, fitted, tracking_uri, artifact_dir, promote, say, model_name)
+    logged = log_run_or_fail(spec, fitted, tracking_uri, artifact_dir, promote, say, model_name)
     return Outcome(
         logged.run_id,
         logged.model_version,

@@ -19,6 +19,7 @@ from training.baselines import NAMES
 from training.candidates import FAMILY_NAMES
 from training.evaluation import RISK, SCORE_PREFIX, Evaluation
 from training.metrics import TIE_RULE
+from training.split import time_label
 from training.tiers import TIER_RULE
 
 _ENV = jinja2.Environment(
@@ -111,7 +112,7 @@ def render(
         default=None,
     )
     snapshots = (
-        sorted({pd.Timestamp(t).strftime("%Y-%m-%d") for t in ev.test[ev.time_column]})
+        sorted({time_label(t) for t in ev.test[ev.time_column].to_numpy()})
         if ev.time_column
         else []
     )
@@ -137,6 +138,7 @@ def render(
         "fairness_rows": fairness_rows,
         "population": population(ev),
         "tie_rule": TIE_RULE,
+        "when": time_label,
         "pct": _pct,
         "num": _num,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,8 @@ class Plan:
     folds: list[Fold]
     test: Fold
     split: Split
+    skipped: list[str] = field(default_factory=list)
+    """Validation snapshots left out: no earlier label window had closed by then."""
 
 
 def time_label(value: object) -> str:
@@ -98,8 +100,19 @@ def temporal_split(times: pd.Series, spec: SplitSpec, horizon_days: int | None =
             )
         return Fold(", ".join(map(time_label, targets)), train, np.isin(values, targets))
 
-    folds = [fold(np.array([t])) for t in val_times]
     test = fold(test_times)
+    folds, skipped = [], []
+    for t in val_times:
+        if _closed_before(values, t, horizon_days).any():
+            folds.append(fold(np.array([t])))
+        else:
+            skipped.append(f"{time_label(t)}: no earlier label window had closed by then")
+    if not folds:
+        raise TableError(
+            f"no validation snapshot ({', '.join(map(time_label, val_times))}) has an earlier "
+            f"snapshot whose {horizon_days}-day label window closed before it: the horizon "
+            "reaches a later snapshot; use a shorter horizon_days or more snapshots"
+        )
     split = Split(
         "temporal",
         test.train,
@@ -109,7 +122,7 @@ def temporal_split(times: pd.Series, spec: SplitSpec, horizon_days: int | None =
         [time_label(t) for t in val_times],
         [time_label(t) for t in test_times],
     )
-    return Plan(folds, test, split)
+    return Plan(folds, test, split, skipped)
 
 
 def stratified_plan(

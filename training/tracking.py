@@ -84,6 +84,19 @@ def _signature(test: pd.DataFrame, scorer: RiskScorer) -> tuple[Any, pd.DataFram
     return signature, rows
 
 
+def log_run_or_fail(*args: Any, **kwargs: Any) -> Logged:
+    """`log_run`, with any MLflow store error raised as a RegistryError (one clear line)."""
+    from mlflow.exceptions import MlflowException
+
+    from training.errors import RegistryError
+
+    try:
+        return log_run(*args, **kwargs)
+    except MlflowException as exc:
+        first = str(exc.message).strip().splitlines()[0] if exc.message else type(exc).__name__
+        raise RegistryError(f"the MLflow store failed; nothing was promoted: {first}") from None
+
+
 def log_run(
     spec: ModelSpec,
     fitted: Fitted,
