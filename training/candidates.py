@@ -92,16 +92,32 @@ def inner_slices(
     """
     keys = metrics.tie_keys(ids)
     half = (keys >> np.uint64(32)) % np.uint64(2) == 0  # a bit independent of the one below
-    tries: list[np.ndarray] = []
+    tries: list[tuple[np.ndarray, np.ndarray]] = []
     if times is not None:
         distinct = np.unique(times[train])
-        tries = [train & np.isin(times, distinct[-n:]) for n in range(1, len(distinct))]
-    tries.append(train & (keys % np.uint64(4) == 0))
-    for inner in tries:
-        stop, calib = inner & half, inner & ~half
+        tries = [(train & np.isin(times, distinct[-n:]), half) for n in range(1, len(distinct))]
+    tries.append((train & (keys % np.uint64(4) == 0), half))
+    tries.append(_stratified_thirds(train, keys, y))
+    for inner, halves in tries:
+        stop, calib = inner & halves, inner & ~halves
         if all(len(np.unique(y[m])) == 2 for m in (train & ~inner, stop, calib)):
             break
     return train & ~inner, stop, calib
+
+
+def _stratified_thirds(
+    train: np.ndarray, keys: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Few leavers: a third of each class (in hash order) is the inner slice, alternated
+    between the halves, so that each half holds leavers whenever there are six or more."""
+    inner, halves = np.zeros_like(train), np.zeros_like(train)
+    for value in (0, 1):
+        rows = np.flatnonzero(train & (y == value))
+        rows = rows[np.argsort(keys[rows], kind="stable")]
+        picked = rows[::3]
+        inner[picked] = True
+        halves[picked[::2]] = True
+    return inner, halves
 
 
 def fit(

@@ -74,6 +74,8 @@ def _summary(outcome: Outcome, as_json: bool, promote_hint: bool = False) -> Non
     console.print(f"Calibration: Brier {m['brier']:.4f}, ECE {m['ece']:.4f}")
     metric = ev.spec.promote_metric
     for name, margin in ev.margins(metric).items():
+        if name not in ev.spec.must_beat:
+            continue  # the other candidates: in the table above, chosen against on validation
         verdict = "[green]beats[/]" if margin > 0 else "[red]does not beat[/]"
         shown = NAMES.get(name, FAMILY_NAMES.get(name, name))
         console.print(f"The chosen model {verdict} {shown} by {margin:+.3f} {metric}.")
