@@ -18,14 +18,11 @@ instead of printing and exiting. The analysis helpers (`capacity_sweep`, `fairne
 
 from __future__ import annotations
 
-import json
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from dropout_risk.settings import Settings, get_settings
@@ -41,7 +38,6 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = "models/lightgbm.yaml"
 Progress = Callable[[str], None]
-METRICS = ("roc_auc", "pr_auc", "precision_at_k", "recall_at_k", "caught_at_k", "lift_at_k")
 
 __all__ = [
     "settings",
@@ -183,6 +179,7 @@ def train(
         artifact_dir=s.artifact_dir,
         promote=promote,
         source=str(data) if isinstance(data, str | Path) else "tables",
+        model_name=s.model_name,
         progress=progress,
     )
 
@@ -190,20 +187,29 @@ def train(
 def train_table(
     table: pd.DataFrame | Path | str,
     label: str,
-    spec: Path | str = DEFAULT_SPEC,
+    spec: Path | str | None = None,
     time_column: str | None = None,
     id_column: str | None = None,
     group_columns: list[str] | None = None,
     promote: bool = False,
+    name: str | None = None,
     progress: Progress | None = None,
 ) -> Outcome:
-    """Train on a ready student-level table or frame (`dropout-risk train --table`)."""
+    """Train on a ready student-level table or frame (`dropout-risk train --table`).
+
+    Without `spec`, the default fitted to the table (county-only parts skipped, noted).
+    Registered as `name`: default the file's stem, or "table" for a frame.
+    """
+    from training.generic import table_spec
     from training.pipeline import read_table, train_from_frame
 
     frame = table if isinstance(table, pd.DataFrame) else read_table(Path(table))
-    model_spec = _spec(spec)
+    notes: dict[str, str] = {}
+    model_spec, notes = (_spec(spec), {}) if spec is not None else table_spec(frame)
     if group_columns is None:
         group_columns = [c for c in model_spec.fairness_groups if c in frame.columns]
+    if name is None:
+        name = "table" if isinstance(table, pd.DataFrame) else Path(table).stem
     s = settings()
     return train_from_frame(
         frame,
@@ -216,6 +222,8 @@ def train_table(
         group_columns=group_columns,
         promote=promote,
         source="a data frame" if isinstance(table, pd.DataFrame) else str(table),
+        notes=notes,
+        model_name=name,
         progress=progress,
     )
 
@@ -229,7 +237,11 @@ def evaluate(version: str | int | None = None, progress: Progress | None = None)
 
     s = settings()
     return evaluate_version(
-        s.tracking_uri, None if version is None else str(version), s.artifact_dir, progress
+        s.tracking_uri,
+        None if version is None else str(version),
+        s.artifact_dir,
+        progress,
+        model_name=s.model_name,
     )
 
 
@@ -256,85 +268,33 @@ def compare(
     version_b: str | int,
     capacity: int | float | None = None,
 ) -> pd.DataFrame:
-    """Two registered versions scored on the same test snapshot, beside the baselines.
-
-    The test rows are the newer version's (its logged holdout); the older version re-scores
-    them. `capacity` overrides the newer spec's visit capacity (a count, or a share < 1).
-    One row per scorer; columns: ROC-AUC, PR-AUC, precision/recall/leavers reached/lift at
-    the capacity, and Brier score and ECE for the probabilistic ones.
-    """
-    from training import metrics
-    from training.baselines import NAMES
-    from training.errors import RegistryError
-    from training.evaluation import PART, SCORE_PREFIX
-
-    newer, older = sorted((str(version_a), str(version_b)), key=int, reverse=True)
-    if newer == older:
-        raise RegistryError(f"compare needs two different versions, got {newer} twice")
-    holdout, run_info, spec = _logged_holdout(newer)
-    test = holdout[holdout[PART] == "test"]
-    label, time_column = run_info["label"], run_info["time_column"]
-    y = test[label].to_numpy(dtype=int)
-    keys = metrics.tie_keys(test[run_info["id_column"]].astype(str).to_numpy(dtype=object))
-    snaps = test[time_column].to_numpy() if time_column else None
-    k_of = _k_of(capacity) if capacity is not None else spec.capacity.k
-
-    rows: dict[str, dict[str, float]] = {}
-    for version in (newer, older):
-        model = scorer(version)
-        missing = [f for f in model.features if f not in test.columns]
-        if missing:
-            raise RegistryError(
-                f"version {version} cannot score version {newer}'s test snapshot: it lacks "
-                f"{', '.join(missing[:5])}"
-            )
-        name = f"version {version} ({model.meta.get('spec_name', '?')})"
-        rows[name] = metrics.evaluate_scores(y, model.predict(test), keys, k_of, snaps)
-    for column in test.columns:
-        if column.startswith(SCORE_PREFIX):
-            base = column.removeprefix(SCORE_PREFIX)
-            rows[NAMES.get(base, base)] = metrics.evaluate_scores(
-                y,
-                test[column].to_numpy(),
-                keys,
-                k_of,
-                snaps,
-                probabilities=base == "logistic_regression",
-            )
-    table = pd.DataFrame(rows).T
-    columns = [*METRICS, "brier", "ece"]
-    table = table.reindex(columns=columns)
-    table.index.name = "scorer"
-    table.attrs["test_snapshot"] = sorted(
-        {f"{pd.Timestamp(t):%Y-%m-%d}" for t in (snaps if snaps is not None else [])}
-    )
-    table.attrs["rows"], table.attrs["positives"] = len(y), int(y.sum())
-    return table
-
-
-def _logged_holdout(version: str) -> tuple[pd.DataFrame, dict[str, Any], Any]:
-    """A version's logged holdout, run info and spec (what `evaluate` rebuilds from)."""
-    import mlflow
-
-    from training import registry
-    from training.pipeline import HOLDOUT_ARTIFACT, RUN_INFO_ARTIFACT
-    from training.spec import load_spec
+    """Two registered versions scored on the newer one's test snapshot, beside the baselines
+    (`training.analysis.compare`): one row per scorer, ROC-AUC, PR-AUC, figures at the
+    capacity (a count, or a share < 1; default the newer spec's), Brier and ECE."""
+    from training.analysis import compare as run
 
     s = settings()
-    run_id = registry.run_of(version, s.tracking_uri)
-    with tempfile.TemporaryDirectory() as tmp:
-        local = {
-            name: Path(
-                mlflow.artifacts.download_artifacts(
-                    run_id=run_id, artifact_path=name, dst_path=tmp, tracking_uri=s.tracking_uri
-                )
-            )
-            for name in (HOLDOUT_ARTIFACT, RUN_INFO_ARTIFACT, "spec.yaml")
-        }
-        holdout = pd.read_parquet(local[HOLDOUT_ARTIFACT])
-        run_info = json.loads(local[RUN_INFO_ARTIFACT].read_text())
-        spec = load_spec(local["spec.yaml"])
-    return holdout, run_info, spec
+    return run(version_a, version_b, s.tracking_uri, s.model_name, capacity)
+
+
+def capacity_sweep(result: Outcome | Evaluation, capacities: Sequence[int | float]) -> pd.DataFrame:
+    """Precision, recall and leavers reached by the model and each baseline at several visit
+    capacities on the test snapshot (`training.analysis.capacity_sweep`)."""
+    from training.analysis import capacity_sweep as run
+
+    return run(_evaluation(result), capacities)
+
+
+def fairness_at(
+    result: Outcome | Evaluation,
+    capacity: int | float | None = None,
+    groups: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The per-group audit of the model's list at a visit capacity (default: the spec's);
+    `disparity` is True when a ratio lies outside 0.8-1.25 (`training.analysis.fairness_at`)."""
+    from training.analysis import fairness_at as run
+
+    return run(_evaluation(result), capacity, groups)
 
 
 def score(
@@ -394,83 +354,8 @@ def leavers(tables: Tables | Path | str) -> pd.DataFrame:
     return out
 
 
-def _k_of(capacity: int | float) -> Callable[[int], int]:
-    """A visit capacity as k(population): a count, or a share of the population when < 1."""
-    if capacity <= 0:
-        raise ValueError(f"capacity must be positive, got {capacity}")
-    if capacity < 1:
-        return lambda n: min(n, max(1, int(np.ceil(capacity * n))))
-    return lambda n: min(n, int(capacity))
-
-
-def _test_arrays(ev: Evaluation) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    from training import metrics
-
-    y = ev.test[ev.label].to_numpy(dtype=int)
-    keys = metrics.tie_keys(ev.test_ids)
-    snaps = ev.test[ev.time_column].to_numpy() if ev.time_column else None
-    return y, keys, snaps
-
-
 def _evaluation(result: Outcome | Evaluation) -> Evaluation:
     return getattr(result, "evaluation", result)  # type: ignore[return-value]
-
-
-def capacity_sweep(result: Outcome | Evaluation, capacities: Sequence[int | float]) -> pd.DataFrame:
-    """Precision, recall and leavers reached by the model and each baseline at several
-    visit capacities (counts, or shares < 1) on the test snapshot; one row per
-    (capacity, scorer)."""
-    from training import metrics
-    from training.baselines import NAMES
-    from training.evaluation import RISK, SCORE_PREFIX
-
-    ev = _evaluation(result)
-    y, keys, snaps = _test_arrays(ev)
-    scorers = {"LightGBM model": ev.test[RISK].to_numpy()}
-    for column in ev.test.columns:
-        if column.startswith(SCORE_PREFIX):
-            base = column.removeprefix(SCORE_PREFIX)
-            scorers[NAMES.get(base, base)] = ev.test[column].to_numpy()
-    rows = []
-    for capacity in capacities:
-        for name, scores in scorers.items():
-            flagged = metrics.flag_top(scores, keys, _k_of(capacity), snaps)
-            hit = metrics.at_flagged(y, flagged)
-            rows.append(
-                {
-                    "capacity": capacity,
-                    "scorer": name,
-                    "visits": hit["flagged"],
-                    "leavers_reached": hit["caught"],
-                    "precision": hit["precision"],
-                    "recall": hit["recall"],
-                    "lift": hit["lift"],
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def fairness_at(
-    result: Outcome | Evaluation,
-    capacity: int | float | None = None,
-    groups: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """The per-group audit of the model's list at a visit capacity (default: the spec's).
-
-    Each group's size, leavers, students flagged, precision, recall, FNR, FPR and FOR, and
-    each rate divided by the largest group's of the same attribute; `disparity` is True when
-    a ratio lies outside 0.8-1.25 (the Aequitas convention).
-    """
-    from training import fairness, metrics
-    from training.evaluation import RISK
-
-    ev = _evaluation(result)
-    y, keys, snaps = _test_arrays(ev)
-    k_of = ev.spec.capacity.k if capacity is None else _k_of(capacity)
-    flagged = metrics.flag_top(ev.test[RISK].to_numpy(), keys, k_of, snaps)
-    columns = list(groups) if groups is not None else list(ev.spec.fairness_groups)
-    table, _ = fairness.audit(ev.test, y, flagged, columns)
-    return table
 
 
 def explain(frame: pd.DataFrame, model: str | int | RiskScorer = "champion") -> pd.DataFrame:

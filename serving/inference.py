@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from features.errors import UserError
 from serving.lifecycle import ServedModel
+from training import explain
 
 Value = float | int | bool | str | None
 
@@ -45,29 +46,6 @@ def encode_rows(served: ServedModel, rows: Sequence[Mapping[str, Value]]) -> np.
     return x
 
 
-def _readers(served: ServedModel) -> list[Callable[[float], Value]]:
-    """Per feature, how a matrix cell reads back in the row's words (level, bool, number)."""
-    from features.catalogue import CATALOGUE
-
-    def level(levels: list[str]) -> Callable[[float], Value]:
-        return lambda code: levels[int(code)]
-
-    def number(code: float) -> Value:
-        return int(code) if code.is_integer() else round(code, 4)
-
-    readers: list[Callable[[float], Value]] = []
-    for name in served.scorer.features:
-        levels = served.scorer.categorical.get(name)
-        indicator = CATALOGUE.get(name)
-        if levels is not None:
-            readers.append(level(levels))
-        elif indicator is not None and indicator.dtype == "bool":
-            readers.append(bool)
-        else:
-            readers.append(number)
-    return readers
-
-
 def top_factors(
     served: ServedModel, x: np.ndarray, k: int = 5, references: np.ndarray | None = None
 ) -> list[list[dict[str, Any]]]:
@@ -80,9 +58,9 @@ def top_factors(
     from serving.reasons import SHOWN_CONTEXT, factor, reason_mask
 
     n_features = x.shape[1]
-    contrib = served.scorer.booster.predict(x, pred_contrib=True)[:, :n_features]
+    contrib = served.scorer.contributions_matrix(x)[:, :n_features]  # the family's own
     features = served.scorer.features
-    readers = _readers(served)
+    readers = explain.readers(features, served.scorer.categorical)
     shown = reason_mask(features, x, references, served.scorer.categorical) & (contrib > 0)
     order = np.argsort(-np.where(shown, contrib, -np.inf), axis=1, kind="stable")[:, :k]
     context = [j for j, name in enumerate(features) if name in SHOWN_CONTEXT]
@@ -107,7 +85,7 @@ def _ref(value: float) -> float | None:
 
 
 def tiers(served: ServedModel, risk: np.ndarray) -> list[str | None]:
-    """Tier of each risk from the model's cut-offs; None when the model has none."""
+    """Tier of each risk by the one tier rule (training.tiers); None when the model has none."""
     if not served.scorer.meta.get("tier_thresholds"):
         return [None] * len(risk)
     return [str(t) for t in served.scorer.tier(risk)]

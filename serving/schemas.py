@@ -143,6 +143,11 @@ class ModelCard(BaseModel):
     metrics: dict[str, Any] = Field(default_factory=dict)
     spec: Any = None
     tier_thresholds: dict[str, float] | None = None
+    family: str = "lightgbm"
+    """The winning model family: lightgbm or logistic_regression."""
+    candidate: str | None = None
+    margins: dict[str, float | None] | None = None
+    """Test-snapshot margins of the champion over each scorer it was compared with."""
     details: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -1,14 +1,14 @@
 """Batch scoring: everyone in the population at a date, ranked, tiered and explained.
 
-Ties are broken by student_id ascending everywhere (tiers, ranks, the watchlist), so
-the same scores always give the same list.
+Ranks follow training's one tie rule (`training.metrics`: equal risks ordered by a hash
+of the student id) and tiers its one tier rule (`training.tiers`: the model's cut-offs),
+so the list served is the list evaluated.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,13 +21,12 @@ from serving import inference
 from serving.compulsory import PAST_AGE_TIER, past_compulsory_age
 from serving.lifecycle import ServedModel
 from serving.reasons import school_means
+from training import metrics
 
 if TYPE_CHECKING:
     from serving.store import ScoreStore
     from training.scorer import RiskScorer
 
-DEFAULT_HIGH_SHARE = 0.10
-DEFAULT_MEDIUM_SHARE = 0.20
 OUTPUT_COLUMNS = [
     "student_id",
     "name",
@@ -43,31 +42,6 @@ OUTPUT_COLUMNS = [
     "as_of",
     "model_version",
 ]
-
-
-def tier_shares(meta: dict[str, Any]) -> tuple[float | int, float]:
-    """(high, medium) from the spec logged with the model: high = the visit capacity (a count
-    or a share), medium = the next `tiers.medium_share`; 10% and 20% when the spec is absent."""
-    spec = meta.get("spec") if isinstance(meta.get("spec"), dict) else meta
-    capacity = spec.get("capacity") or {}
-    high: float | int = DEFAULT_HIGH_SHARE
-    if capacity.get("count"):
-        high = int(capacity["count"])
-    elif capacity.get("share"):
-        high = float(capacity["share"])
-    medium = float((spec.get("tiers") or {}).get("medium_share", DEFAULT_MEDIUM_SHARE))
-    return high, medium
-
-
-def assign_tiers(order: np.ndarray, high: float | int, medium_share: float) -> np.ndarray:
-    """Tiers by overall rank (`order` = row indices, highest risk first)."""
-    n = len(order)
-    n_high = min(n, high if isinstance(high, int) else math.ceil(high * n))
-    n_medium = min(n - n_high, math.ceil(medium_share * n))
-    tiers = np.full(n, "low", dtype=object)
-    tiers[order[:n_high]] = "high"
-    tiers[order[n_high : n_high + n_medium]] = "medium"
-    return tiers
 
 
 def score_frame(
@@ -86,24 +60,20 @@ def score_frame(
     out = features[["student_id", "school_id", "township", "county"]].astype(str)
     out["grade"] = features["grade"].astype("int64").to_numpy()
     out["risk"] = risk
-    # Rank order: risk descending, then student_id ascending (stable on a pre-sorted frame).
+    # Rank order: the one tie rule (risk descending, then the hash of the student id).
     # Children past compulsory-school age are not ranked: tier `past_age`, ranks 0.
-    out = out.sort_values("student_id", kind="stable")
-    past = pd.Series(past_compulsory_age(features), index=features.index)
-    past = past.reindex(out.index).to_numpy()
-    ranked = out[~past]
-    ordered = ranked.sort_values("risk", ascending=False, kind="stable")
+    past = np.asarray(past_compulsory_age(features), dtype=bool)
+    order = metrics.rank_order(risk, metrics.tie_keys(out["student_id"].to_numpy()))
+    ordered = out.iloc[order[~past[order]]]
     for key, column in (("school_id", "rank_in_school"), ("county", "rank_in_county")):
         rank = ordered.groupby(key).cumcount().reindex(out.index) + 1
         out[column] = rank.fillna(0).astype("int64")
-    positions = ranked.index.get_indexer(ordered.index)
-    high, medium = tier_shares(scorer.meta)
-    tiers = np.full(len(out), PAST_AGE_TIER, dtype=object)
-    tiers[~past] = assign_tiers(positions, high, medium)
+    tiers = np.asarray(scorer.tier(risk), dtype=object)
+    tiers[past] = PAST_AGE_TIER
     out["tier"] = tiers
     means = school_means(features, scorer.features)
     factors = inference.top_factors(served, x, k, means)
-    out["factors"] = pd.Series(factors, index=features.index, dtype=object).reindex(out.index)
+    out["factors"] = pd.Series(factors, index=features.index, dtype=object)
     if names is not None:
         by_id = names.astype(object).where(names.notna(), None)
         out["name"] = out["student_id"].map(dict(zip(by_id.index.astype(str), by_id, strict=True)))

@@ -154,10 +154,10 @@ def test_fairness_and_capacity_helpers_agree_with_the_evaluation(in_trained_home
         > audit.groupby("attribute")["flagged"].sum().max()
     )
     sweep = dr.capacity_sweep(ev, [ev.k, 2 * ev.k])
-    model_at_k = sweep[(sweep["scorer"] == "LightGBM model") & (sweep["capacity"] == ev.k)]
+    model_at_k = sweep[(sweep["scorer"] == "Chosen model") & (sweep["capacity"] == ev.k)]
     assert model_at_k["recall"].item() == pytest.approx(ev.model["recall_at_k"])
-    assert set(sweep["scorer"]) == {"LightGBM model", "Ministry rule", "ABC flags",
-                                    "Logistic regression"}  # fmt: skip
+    assert set(sweep["scorer"]) == {"Chosen model", "Ministry rule", "ABC flags",
+                                    "Logistic regression", "Environment"}  # fmt: skip
     with pytest.raises(ValueError, match="positive"):
         dr.capacity_sweep(ev, [0])
 

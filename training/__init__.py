@@ -3,14 +3,19 @@
 Where things are:
 
 - `spec`: model specifications (models/*.yaml), validated with pydantic.
-- `dataset`, `split`: from a student-level table to indicators, and the temporal split.
-- `model`: LightGBM early-stopped and calibrated on the validation snapshot;
-  `dask_train`: the same on a Dask cluster.
-- `baselines`: the ministry rule, the ABC flags and the logistic regression.
-- `metrics` (with the tie rule), `fairness`, `evaluation`: what the report shows.
+- `dataset`, `split`: from a student-level table to indicators, and the rolling-origin
+  temporal split (the label-window gap); `generic`: the default spec fitted to any table.
+- `candidates`: the spec's candidates and how each fits; `fit`: selection on validation,
+  the test evaluation; `promotion`: the honest winner becomes champion; `tracking`: MLflow.
+- `model`: LightGBM early-stopped on one slice, calibrated on another;
+  `linear`: the logistic regression as plain numbers; `estimator`: both behind one
+  interface; `dask_train`: LightGBM on a Dask cluster.
+- `baselines`: the ministry rule and the ABC flags.
+- `metrics` (with the tie rule), `tiers` (the tier rule), `explain` (the one explainer
+  and describer), `fairness`, `evaluation`: what the report shows.
 - `plots`, `report` (+ templates/report.html.j2): the charts and the HTML report.
 - `registry`, `pyfunc_model`, `pyfunc_entry`: MLflow (model `dropout-risk`, alias `champion`).
 - `scorer.RiskScorer`: the one way anything scores with a trained model.
-- `pipeline`: `train_from_data`, `train_from_table`, `evaluate_version`, `compare`.
+- `pipeline`: `train_from_data`, `train_from_table`, `train_from_frame`, `evaluate_version`.
 - `synthetic`: a table with a known signal for tests and benchmarks.
 """

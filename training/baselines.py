@@ -2,7 +2,8 @@
 
 (a) the ministry-style rule and (b) the ABC early-warning flags each score a student
 by how many of their flags are raised (so ties are many: see the tie rule in
-metrics.py); (c) a logistic regression on the same indicators as the model.
+metrics.py). The logistic regression and the environment model are candidates
+(candidates.py); their display names are here too.
 """
 
 from __future__ import annotations
@@ -13,11 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from training.spec import Condition
 
@@ -34,6 +30,7 @@ NAMES = {
     "ministry_rule": "Ministry rule",
     "abc_flags": "ABC flags",
     "logistic_regression": "Logistic regression",
+    "environment": "Environment",
 }
 
 
@@ -68,27 +65,3 @@ class RuleBaseline:
         return "one point each for " + "; ".join(
             f"{c.indicator} {c.op} {c.value}" for c in self.conditions
         )
-
-
-def logistic_regression(
-    x_train: np.ndarray, y_train: np.ndarray, categorical_idx: list[int], seed: int
-) -> Pipeline:
-    """Median-imputed, standardised numbers and one-hot categories into an L2 logistic model."""
-    n = x_train.shape[1]
-    numeric_idx = [j for j in range(n) if j not in categorical_idx]
-    numeric = make_pipeline(
-        SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
-        StandardScaler(),
-    )
-    categories = make_pipeline(
-        SimpleImputer(strategy="constant", fill_value=-1.0),
-        OneHotEncoder(handle_unknown="ignore", min_frequency=10),
-    )
-    prep = ColumnTransformer(
-        [("num", numeric, numeric_idx), ("cat", categories, categorical_idx)],
-        sparse_threshold=0.0,
-    )
-    model = Pipeline(
-        [("prep", prep), ("lr", LogisticRegression(C=1.0, max_iter=2000, random_state=seed))]
-    )
-    return model.fit(x_train, y_train)

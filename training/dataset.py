@@ -91,6 +91,23 @@ def _label(frame: pd.DataFrame, label: str, source: str) -> pd.Series:
     return numeric.astype("int8")
 
 
+def orderable_time(values: pd.Series, column: str, source: str) -> pd.Series:
+    """Dates stay dates, numbers stay numbers; text that all reads as dates becomes dates,
+    other text (period labels such as 2013B, 2014J) is ordered as text."""
+    if values.isna().any():
+        first = int(np.flatnonzero(values.isna().to_numpy())[0])
+        raise TableError(f"{source}: time column {column!r} row {first + 1} is empty")
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("int64") if (values % 1 == 0).all() else values.astype("float64")
+    text = values.astype(str)
+    dates = pd.to_datetime(text, errors="coerce", format="mixed")
+    if dates.notna().all() and text.str.contains(r"\d{4}-\d{1,2}|\d{1,2}/\d{1,2}").all():
+        return dates
+    return text.astype(object)
+
+
 def prepare(
     frame: pd.DataFrame,
     spec: ModelSpec,
@@ -107,14 +124,7 @@ def prepare(
         if name is not None and name not in frame.columns:
             raise TableError(f"{source} has no {role} column {name!r}")
     if time_column is not None:
-        times = pd.to_datetime(frame[time_column], errors="coerce")
-        if times.isna().any():
-            first = int(np.flatnonzero(times.isna().to_numpy())[0])
-            raise TableError(
-                f"{source}: time column {time_column!r} row {first + 1} is not a date: "
-                f"{frame[time_column].iloc[first]!r}"
-            )
-        frame[time_column] = times
+        frame[time_column] = orderable_time(frame[time_column], time_column, source)
     if id_column is None and "student_id" in frame.columns:
         id_column = "student_id"
 

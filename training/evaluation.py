@@ -8,6 +8,7 @@ be rebuilt without the original data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from training.baselines import NAMES
 from training.spec import ModelSpec
 
 RISK = "_risk"
+RULES = ("ministry_rule", "abc_flags")
 PART = "_part"
 SCORE_PREFIX = "_score_"
 
@@ -43,6 +45,11 @@ class Evaluation:
     importance: pd.Series
     top_students: pd.DataFrame
     notes: dict[str, Any] = field(default_factory=dict)
+    chosen: str = "lightgbm"
+    """The candidate chosen on validation (its scores are `model`)."""
+    family: str = "lightgbm"
+    selection: pd.DataFrame | None = None
+    """Candidates × validation snapshots on the promote metric, and their mean."""
 
     @property
     def test_ids(self) -> np.ndarray:
@@ -68,7 +75,9 @@ class Evaluation:
             out[f"margin_pr_auc_vs_{name}"] = self.model["pr_auc"] - values["pr_auc"]
             out[f"margin_recall_at_k_vs_{name}"] = self.model["recall_at_k"] - values["recall_at_k"]
         for _, row in self.stability.iterrows():
-            out[f"topk_jaccard_{row['to']:%Y%m%d}"] = row["jaccard"]
+            to = row["to"]
+            tag = f"{to:%Y%m%d}" if isinstance(to, pd.Timestamp) else re.sub(r"\W", "_", str(to))
+            out[f"topk_jaccard_{tag}"] = row["jaccard"]
         if not self.fairness.empty:
             out["fairness_groups_flagged"] = float(self.fairness["disparity"].sum())
         return {k: float(v) for k, v in out.items() if v is not None and np.isfinite(v)}
@@ -97,13 +106,13 @@ def evaluate_holdout(
 
     model = metrics.evaluate_scores(y, risk, t_keys, k_of, snaps)
     baselines = {}
-    curves = {"LightGBM model": metrics.precision_curve(y, risk, t_keys)}
+    curves = {"Chosen model": metrics.precision_curve(y, risk, t_keys)}
     for col in holdout.columns:
         if col.startswith(SCORE_PREFIX):
             name = col.removeprefix(SCORE_PREFIX)
             scores = test[col].to_numpy()
             baselines[name] = metrics.evaluate_scores(
-                y, scores, t_keys, k_of, snaps, probabilities=name == "logistic_regression"
+                y, scores, t_keys, k_of, snaps, probabilities=name not in RULES
             )
             curves[NAMES.get(name, name)] = metrics.precision_curve(y, scores, t_keys)
 

@@ -162,6 +162,11 @@ def evaluate_scores(
     return out
 
 
+def _when(value: object) -> object:
+    """A snapshot as a Timestamp when it is a date, else as it is (a period label, a number)."""
+    return pd.Timestamp(value) if isinstance(value, np.datetime64 | pd.Timestamp) else value
+
+
 def jaccard_stability(
     scores: np.ndarray,
     keys: np.ndarray,
@@ -179,8 +184,8 @@ def jaccard_stability(
         union = a | b
         rows.append(
             {
-                "from": pd.Timestamp(before),
-                "to": pd.Timestamp(after),
+                "from": _when(before),
+                "to": _when(after),
                 "jaccard": len(a & b) / len(union) if union else float("nan"),
                 "kept": len(a & b),
             }

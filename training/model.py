@@ -1,7 +1,7 @@
-"""LightGBM on a float matrix, early-stopped and calibrated on the validation snapshot.
+"""LightGBM on a float matrix, early-stopped on one slice and calibrated on another.
 
-The booster outputs a raw score (log-odds); a calibrator fitted on the validation
-snapshot turns it into a risk that means what it says ("30% of students with this
+The booster outputs a raw score (log-odds); a calibrator fitted on rows that did not
+choose the booster's rounds turns it into a risk that means what it says ("30% of students with this
 risk leave within the horizon"). Both are plain data: LightGBM's text model and a
 JSON calibrator, so a model loads without unpickling anything.
 """
@@ -122,7 +122,11 @@ class RiskModel:
         y_val: np.ndarray,
         features: list[str],
         categorical: list[str],
+        x_calibrate: np.ndarray | None = None,
+        y_calibrate: np.ndarray | None = None,
     ) -> RiskModel:
+        """Early-stop on (x_val, y_val); calibrate on (x_calibrate, y_calibrate) when given,
+        so that the calibrator does not see the rows that chose the number of rounds."""
         for part, y in (("training", y_train), ("validation", y_val)):
             if len(np.unique(y)) < 2:
                 raise TableError(
@@ -157,7 +161,11 @@ class RiskModel:
         self.booster_ = lgb.Booster(model_str=self.model_text_)
         self.evals_ = evals
         self.features_ = list(features)
-        self.calibrator_ = Calibrator.fit(self.calibration, self.raw_score(x_val), y_val)
+        if x_calibrate is None or y_calibrate is None:
+            x_calibrate, y_calibrate = x_val, y_val
+        self.calibrator_ = Calibrator.fit(
+            self.calibration, self.raw_score(x_calibrate), y_calibrate
+        )
         return self
 
     def _train_local(

@@ -1,10 +1,9 @@
 """The training and evaluation runs: data in, a registered, evaluated, maybe promoted model out.
 
 `train_from_data` (a county's data folder), `train_from_table` (a ready student-level
-table) and `train_from_frame` (the common path) train, evaluate beside the baselines,
-log everything to MLflow, register a version, and promote it when asked and deserved.
-`evaluate_version` rebuilds a registered version's report; `compare` re-scores the
-champion on a new test set.
+table) and `train_from_frame` (the common path) select and fit (`fit`), log and register
+(`tracking`) and promote when asked and deserved (`promotion`). `evaluate_version`
+rebuilds a registered version's report from its logged holdout.
 """
 
 from __future__ import annotations
@@ -20,27 +19,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from training import metrics, registry
-from training.baselines import NAMES, RuleBaseline, logistic_regression
-from training.dataset import NEVER_INDICATORS, Prepared, fingerprint, prepare
+from training import registry
 from training.errors import TableError
-from training.evaluation import (
-    PART,
-    RISK,
-    SCORE_PREFIX,
-    Evaluation,
-    evaluate_holdout,
-    sample_contributions,
-)
-from training.model import RiskModel
-from training.scorer import MODEL_DIR_ARTIFACT, RiskScorer
+from training.evaluation import RISK, Evaluation, evaluate_holdout, sample_contributions
+from training.fit import Fitted, fit_and_evaluate
+from training.generic import table_spec
+from training.scorer import RiskScorer
 from training.spec import ModelSpec
-from training.split import Split, stratified_split, temporal_split
-from training.tracking import log_details, run_name
+from training.tracking import (
+    HOLDOUT_ARTIFACT,
+    RUN_INFO_ARTIFACT,
+    keep_report,
+    log_run_or_fail,
+    write_report,
+)
+
+__all__ = [
+    "HOLDOUT_ARTIFACT",
+    "RUN_INFO_ARTIFACT",
+    "Fitted",
+    "Outcome",
+    "evaluate_version",
+    "fit_and_evaluate",
+    "read_table",
+    "train_from_data",
+    "train_from_frame",
+    "train_from_table",
+]
 
 Progress = Callable[[str], None]
-HOLDOUT_ARTIFACT = "evaluation/holdout.parquet"
-RUN_INFO_ARTIFACT = "evaluation/run_info.json"
 
 
 @dataclass
@@ -53,10 +60,18 @@ class Outcome:
     report_path: Path
     promoted: bool = False
     promotion: str | None = None
+    model_name: str = registry.MODEL_NAME
 
     def to_json(self) -> dict[str, Any]:
-        m = self.evaluation.model
-        out: dict[str, Any] = {"run_id": self.run_id, "model_version": self.model_version}
+        ev = self.evaluation
+        m = ev.model
+        out: dict[str, Any] = {
+            "run_id": self.run_id,
+            "model_name": self.model_name,
+            "model_version": self.model_version,
+            "family": ev.family,
+            "candidate": ev.chosen,
+        }
         for key in ("roc_auc", "pr_auc", "precision_at_k", "recall_at_k", "brier", "ece"):
             out[key] = _finite(m.get(key))
         out["k"] = int(m["k"])
@@ -65,9 +80,17 @@ class Outcome:
                 key: _finite(b.get(key))
                 for key in ("roc_auc", "pr_auc", "precision_at_k", "recall_at_k")
             }
-            for name, b in self.evaluation.baselines.items()
+            for name, b in ev.baselines.items()
         }
+        metric = ev.spec.promote_metric
+        out["margins"] = {name: _finite(v) for name, v in ev.margins(metric).items()}
+        if ev.selection is not None:
+            out["selection"] = {
+                name: {k: _finite(v) for k, v in row.items()}
+                for name, row in ev.selection.to_dict("index").items()
+            }
         out["promoted"] = self.promoted
+        out["promotion"] = self.promotion
         out["report"] = str(self.report_path)
         return out
 
@@ -78,112 +101,6 @@ def _finite(value: float | None) -> float | None:
 
 def _noop(_: str) -> None:
     pass
-
-
-# -- train ----------------------------------------------------------------------------------
-@dataclass
-class Fitted:
-    """A trained, evaluated model before it is logged: everything MLflow will receive."""
-
-    scorer: RiskScorer
-    model: RiskModel
-    evaluation: Evaluation
-    holdout: pd.DataFrame
-    dataset: dict[str, Any]
-    run_info: dict[str, Any]
-
-
-def fit_and_evaluate(
-    frame: pd.DataFrame,
-    spec: ModelSpec,
-    *,
-    label: str,
-    time_column: str | None = None,
-    id_column: str | None = None,
-    group_columns: list[str] | None = None,
-    source: str = "the table",
-    dataset_info: dict[str, Any] | None = None,
-    engine: str = "local",
-    scheduler: str | None = None,
-    progress: Progress | None = None,
-) -> Fitted:
-    """Split, train, calibrate, score the baselines and evaluate on the test part; no MLflow."""
-    say = progress or _noop
-    say("Checking the table")
-    prepared = prepare(frame, spec, label, time_column, id_column, source)
-    split = (
-        temporal_split(prepared.frame[time_column], spec.split)
-        if time_column
-        else stratified_split(
-            prepared.y,
-            spec.split,
-            spec.seed,
-            prepared.frame[prepared.id_column].to_numpy() if prepared.id_column else None,
-        )
-    )
-    x, y = prepared.matrix(), prepared.y
-
-    say("Training LightGBM" + (" on the Dask cluster" if engine == "dask" else ""))
-    model = RiskModel(
-        params=spec.lightgbm.params,
-        num_boost_round=spec.lightgbm.num_boost_round,
-        early_stopping_rounds=spec.lightgbm.early_stopping_rounds,
-        calibration=spec.calibration,
-        monotone=dict(spec.lightgbm.monotone),
-        seed=spec.seed,
-        engine=engine,
-        scheduler=scheduler,
-    ).fit(
-        x[split.train],
-        y[split.train],
-        x[split.validation],
-        y[split.validation],
-        prepared.features,
-        list(prepared.categorical),
-    )
-
-    say("Scoring the baselines")
-    holdout, notes = _holdout(prepared, split, model, x, spec)
-    groups = group_columns if group_columns is not None else spec.fairness_groups
-    scorer = RiskScorer(model.booster_, model.calibrator_, prepared.features, prepared.categorical)
-    contrib, importance = sample_contributions(holdout, scorer, prepared.id_column, spec.seed)
-
-    say("Evaluating on the test snapshot")
-    ev = evaluate_holdout(
-        holdout, spec, label, time_column, prepared.id_column, groups, importance, contrib
-    )
-    scorer.meta.update(_card(spec, prepared, split, ev, model))
-    dataset = {
-        "source": source,
-        "rows": len(prepared.frame),
-        "positives": int(y.sum()),
-        "fingerprint": fingerprint(prepared.frame),
-        "snapshots": (
-            sorted(
-                pd.Timestamp(t).strftime("%Y-%m-%d") for t in prepared.frame[time_column].unique()
-            )
-            if time_column
-            else []
-        ),
-        "train_rows": int(split.train.sum()),
-        "validation_rows": int(split.validation.sum()),
-        "test_rows": int(split.test.sum()),
-        **(dataset_info or {}),
-    }
-    run_info = {
-        "label": label,
-        "time_column": time_column,
-        "id_column": prepared.id_column,
-        "group_columns": groups,
-        "split": split.describe(),
-        "best_iteration": model.best_iteration_,
-        "features": prepared.features,
-        "notes": {
-            **notes,
-            **{f"column {k}": f"left out: {v}" for k, v in prepared.skipped.items()},
-        },
-    }
-    return Fitted(scorer, model, ev, holdout, dataset, run_info)
 
 
 def train_from_frame(
@@ -199,11 +116,13 @@ def train_from_frame(
     promote: bool = False,
     source: str = "the table",
     dataset_info: dict[str, Any] | None = None,
+    notes: dict[str, str] | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    model_name: str = registry.MODEL_NAME,
     progress: Progress | None = None,
 ) -> Outcome:
-    """Train, evaluate beside the baselines, log to MLflow, register, and promote if asked."""
+    """Select, fit, evaluate beside the bars, log to MLflow, register, and promote if asked."""
     fitted = fit_and_evaluate(
         frame,
         spec,
@@ -213,299 +132,25 @@ def train_from_frame(
         group_columns=group_columns,
         source=source,
         dataset_info=dataset_info,
+        notes=notes,
         engine=engine,
         scheduler=scheduler,
         progress=progress,
     )
     say = progress or _noop
-    say("Logging to MLflow and registering the model")
-    return _log_run(spec, fitted, tracking_uri, artifact_dir, promote, say)
-
-
-def _holdout(
-    prepared: Prepared, split: Split, model: RiskModel, x: np.ndarray, spec: ModelSpec
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Validation and test rows with the model's risk and every baseline's score."""
-    mask = split.validation | split.test
-    keep = [c for c in prepared.frame.columns if c not in NEVER_INDICATORS or c == prepared.label]
-    holdout = prepared.frame.loc[mask, keep].copy()
-    holdout[PART] = np.where(split.test[mask], "test", "validation")
-    holdout[RISK] = model.predict_proba(x[mask])
-    notes: dict[str, str] = {}
-    for name in ("ministry_rule", "abc_flags"):
-        conditions = getattr(spec.baselines, name)
-        if not conditions:
-            continue
-        rule = RuleBaseline(name, tuple(conditions))
-        missing = rule.missing(holdout.columns)
-        if missing:
-            notes[NAMES[name]] = f"not run: the data lacks {', '.join(missing)}"
-            continue
-        holdout[SCORE_PREFIX + name] = rule.score(holdout)
-        notes[NAMES[name]] = rule.describe()
-    if spec.baselines.logistic_regression:
-        cat_idx = [prepared.features.index(c) for c in prepared.categorical]
-        lr = logistic_regression(x[split.train], prepared.y[split.train], cat_idx, spec.seed)
-        holdout[SCORE_PREFIX + "logistic_regression"] = lr.predict_proba(x[mask])[:, 1]
-        notes[NAMES["logistic_regression"]] = (
-            "L2-regularised, on the same indicators (median-imputed, standardised, one-hot)"
-        )
-    return holdout, notes
-
-
-def _card(
-    spec: ModelSpec, prepared: Prepared, split: Split, ev: Evaluation, model: RiskModel
-) -> dict[str, Any]:
-    """What the scorer carries about itself: the model card serving shows."""
-    test = ev.test
-    latest = test
-    if ev.time_column:
-        latest = test[test[ev.time_column] == test[ev.time_column].max()]
-    risks = np.sort(latest[RISK].to_numpy())[::-1]
-    k = spec.capacity.k(len(risks))
-    medium = k + int(np.ceil(spec.tiers.medium_share * len(risks)))
-    return {
-        "spec_name": spec.name,
-        "horizon_days": spec.horizon_days,
-        "label": prepared.label,
-        "calibration": spec.calibration,
-        "capacity": spec.capacity.model_dump(exclude_none=True),
-        "tiers": {"high": "top capacity", "medium_share": spec.tiers.medium_share},
-        "tier_thresholds": {
-            "high": float(risks[k - 1]) if k else 1.0,
-            "medium": float(risks[min(medium, len(risks)) - 1]) if len(risks) else 1.0,
-        },
-        "split": split.describe(),
-        "train_snapshots": [t.strftime("%Y-%m-%d") for t in split.train_times],
-        "validation_snapshots": [t.strftime("%Y-%m-%d") for t in split.validation_times],
-        "test_snapshots": [t.strftime("%Y-%m-%d") for t in split.test_times],
-        "best_iteration": model.best_iteration_,
-        "test_metrics": {k: _finite(v) for k, v in ev.model.items()},
-        "tie_rule": metrics.TIE_RULE,
-    }
-
-
-# -- MLflow -----------------------------------------------------------------------------------
-def _flat_params(spec: ModelSpec, model: RiskModel, features: list[str]) -> dict[str, str]:
-    params = {f"lgb.{k}": v for k, v in model.lgb_params(features).items()}
-    params.update(
-        spec=spec.name,
-        horizon_days=spec.horizon_days,
-        calibration=spec.calibration,
-        capacity=spec.capacity.describe(),
-        num_boost_round=spec.lightgbm.num_boost_round,
-        early_stopping_rounds=spec.lightgbm.early_stopping_rounds,
-        best_iteration=model.best_iteration_,
-        seed=spec.seed,
-        n_features=len(features),
-        engine=model.engine,
-    )
-    return {k: str(v)[:6000] for k, v in params.items()}
-
-
-def _signature(test: pd.DataFrame, scorer: RiskScorer) -> tuple[Any, pd.DataFrame]:
-    """The model's signature and a few example rows.
-
-    Measurements are "double". Categories, yes/no flags and counts are "Any": MLflow's
-    string, boolean and integer types refuse pandas categories, missing values and int64
-    input, all of which the model handles. Output: one risk per row.
-    """
-    from mlflow.models import ModelSignature
-    from mlflow.types.schema import AnyType, ColSpec, Schema
-
-    rows = test[scorer.features].head(5).copy()
-    specs = []
-    for name in scorer.features:
-        column = rows[name]
-        if name in scorer.categorical:
-            rows[name] = column.astype("string").astype(object).where(column.notna(), None)
-            specs.append(ColSpec(AnyType(), name))
-        elif pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_integer_dtype(
-            column.dtype
-        ):
-            # Counts too: MLflow will not turn int64 into double, and JSON gives int64.
-            rows[name] = column.astype(object).where(column.notna(), None)
-            specs.append(ColSpec(AnyType(), name))
-        else:
-            rows[name] = column.to_numpy(dtype=np.float64, na_value=np.nan)
-            specs.append(ColSpec("double", name))
-    signature = ModelSignature(inputs=Schema(specs), outputs=Schema([ColSpec("double")]))
-    return signature, rows
-
-
-def _log_run(
-    spec: ModelSpec,
-    fitted: Fitted,
-    tracking_uri: str,
-    artifact_dir: Path | None,
-    promote: bool,
-    say: Progress,
-) -> Outcome:
-    import mlflow
-
-    scorer, model, ev = fitted.scorer, fitted.model, fitted.evaluation
-    holdout, dataset, run_info = fitted.holdout, fitted.dataset, fitted.run_info
-
-    experiment_id = registry.ensure_experiment(tracking_uri, artifact_dir)
-    with (
-        registry.tracking(tracking_uri),
-        tempfile.TemporaryDirectory() as tmp,
-        mlflow.start_run(experiment_id=experiment_id, run_name=run_name(spec, dataset)) as run,
-    ):
-        out = Path(tmp)
-        mlflow.set_tags({"spec": spec.name, "data_fingerprint": dataset["fingerprint"]})
-        log_details(spec, dataset, holdout)
-        mlflow.log_params(_flat_params(spec, model, scorer.features))
-        mlflow.log_text(spec.to_yaml(), "spec.yaml")
-        mlflow.log_dict(dataset, "dataset.json")
-        mlflow.log_metrics(ev.flat_metrics())
-        holdout.to_parquet(out / "holdout.parquet")
-        mlflow.log_artifact(str(out / "holdout.parquet"), "evaluation")
-        mlflow.log_dict(run_info, RUN_INFO_ARTIFACT)
-        _log_tables(ev, out)
-
-        signature, example = _signature(ev.test, scorer)
-        model_dir = scorer.save(out / MODEL_DIR_ARTIFACT)
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=str(Path(__file__).with_name("pyfunc_entry.py")),
-            artifacts={MODEL_DIR_ARTIFACT: str(model_dir)},
-            signature=signature,
-            input_example=example,
-            registered_model_name=registry.MODEL_NAME,
-            pip_requirements=_requirements(),
-        )
-        version = str(info.registered_model_version)
-        client = registry.client(tracking_uri)
-        for key, value in {
-            "spec": spec.name,
-            "data_fingerprint": dataset["fingerprint"],
-            "test_snapshots": ",".join(scorer.meta["test_snapshots"]),
-            f"test_{spec.promote_metric}": f"{ev.model[spec.promote_metric]:.6f}",
-        }.items():
-            client.set_model_version_tag(registry.MODEL_NAME, version, key, value)
-
-        promoted, message = False, None
-        if promote:
-            say("Comparing with the champion")
-            promoted, message = compare(ev, version, tracking_uri)
-            if promoted:
-                registry.promote(version, tracking_uri, reason=message)
-            mlflow.set_tag("promotion", message)
-
-        say("Writing the report")
-        in_service = {**run_info, "in_service": registry.champion_version(tracking_uri)}
-        report_path = _write_report(ev, out, run.info.run_id, version, in_service, dataset, message)
-        mlflow.log_artifacts(str(out / "plots"), "plots")
-        mlflow.log_artifact(str(report_path), "report")
-        mlflow.log_artifact(str(report_path.with_name("report.en.html")), "report")
-        kept = _keep_report(report_path, artifact_dir, version)
-    return Outcome(run.info.run_id, version, ev, kept, promoted, message)
-
-
-def _requirements() -> list[str]:
-    from importlib.metadata import version
-
-    pins = []
-    for dist in ("mlflow", "lightgbm", "scikit-learn", "pandas", "numpy", "pyarrow"):
-        try:
-            pins.append(f"{dist}=={version(dist)}")
-        except Exception:  # noqa: BLE001 - a missing distribution is simply not pinned
-            pins.append(dist)
-    return pins
-
-
-def _log_tables(ev: Evaluation, out: Path) -> None:
-    import mlflow
-
-    tables = out / "tables"
-    tables.mkdir()
-    ev.fairness.to_csv(tables / "fairness.csv", index=False)
-    ev.deciles.to_csv(tables / "deciles.csv", index=False)
-    ev.reliability.to_csv(tables / "reliability.csv", index=False)
-    ev.stability.to_csv(tables / "stability.csv", index=False)
-    ev.importance.rename("mean_abs_contribution").to_csv(tables / "importance.csv")
-    # Per-student contributions of the highest-risk test students (ids only, never names).
-    ev.top_students.to_csv(tables / "top_students.csv", index=False)
-    pd.DataFrame({"model": ev.model, **ev.baselines}).to_csv(tables / "test_metrics.csv")
-    mlflow.log_artifacts(str(tables), "tables")
-
-
-def _write_report(
-    ev: Evaluation,
-    out: Path,
-    run_id: str,
-    version: str | None,
-    run_info: dict[str, Any],
-    dataset: dict[str, Any],
-    promotion: str | None,
-) -> Path:
-    from training.report import draw_plots, render
-
-    plot_paths = draw_plots(ev, out / "plots")
-    info = {
-        **run_info,
-        "run_id": run_id,
-        "model_version": f"version {version}" if version else None,
-        "dataset": dataset,
-        "promotion": promotion,
-    }
-    return render(ev, plot_paths, out / "report.html", info)
-
-
-def _keep_report(path: Path, artifact_dir: Path | None, version: str | None) -> Path:
-    """A copy of the report beside the artifacts, since the run's temporary folder goes away."""
-    base = Path(artifact_dir).parent if artifact_dir else Path(tempfile.gettempdir())
-    target = base / "reports" / f"version-{version or 'unregistered'}" / "report.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(path.read_bytes())
-    english = path.with_name("report.en.html")  # the Chinese report links to it
-    if english.is_file():
-        target.with_name(english.name).write_bytes(english.read_bytes())
-    return target
-
-
-# -- champion --------------------------------------------------------------------------------
-def compare(ev: Evaluation, version: str, tracking_uri: str) -> tuple[bool, str]:
-    """Should `version` replace the champion? Re-scores the champion on this test set."""
-    spec, metric = ev.spec, ev.spec.promote_metric
-    lost = [n for n, margin in ev.margins(metric).items() if margin <= 0 and n in spec.must_beat]
-    if lost:
-        return False, (
-            f"version {version} does not beat the baseline(s) {', '.join(lost)} on {metric}; "
-            "not promoted"
-        )
-    current = registry.champion_version(tracking_uri)
-    if current is None:
-        return True, f"no champion yet; version {version} becomes the champion"
-    if current == version:
-        return False, f"version {version} is already the champion"
-    champion = RiskScorer.load(f"models:/{registry.MODEL_NAME}/{current}", tracking_uri)
-    missing = [f for f in champion.features if f not in ev.test.columns]
-    if missing:
-        return False, (
-            f"the champion (version {current}) cannot score this test set (it lacks "
-            f"{', '.join(missing[:5])}); it stays champion, version {version} is not promoted"
-        )
-    test = ev.test
-    keys = metrics.tie_keys(ev.test_ids)
-    snaps = test[ev.time_column].to_numpy() if ev.time_column else None
-    old = metrics.evaluate_scores(
-        test[ev.label].to_numpy(dtype=int), champion.predict(test), keys, spec.capacity.k, snaps
-    )[metric]
-    new = ev.model[metric]
-    if new > old:
-        return True, (
-            f"version {version} beats the champion (version {current}) on the same test set: "
-            f"{metric} {new:.4f} vs {old:.4f}; promoted to champion"
-        )
-    return False, (
-        f"version {version} does not beat the champion (version {current}) on the same test set: "
-        f"{metric} {new:.4f} vs {old:.4f}; the champion stays version {current}"
+    say(f"Logging to MLflow and registering the model as {model_name!r}")
+    logged = log_run_or_fail(spec, fitted, tracking_uri, artifact_dir, promote, say, model_name)
+    return Outcome(
+        logged.run_id,
+        logged.model_version,
+        fitted.evaluation,
+        logged.report_path,
+        logged.promoted,
+        logged.promotion,
+        model_name,
     )
 
 
-# -- entry points -----------------------------------------------------------------------------
 def read_table(path: Path) -> pd.DataFrame:
     """A CSV (UTF-8 with or without BOM, else GB18030) or Parquet table."""
     path = Path(path)
@@ -527,7 +172,7 @@ def read_table(path: Path) -> pd.DataFrame:
 
 def train_from_table(
     path: Path,
-    spec: ModelSpec,
+    spec: ModelSpec | None,
     *,
     label: str,
     tracking_uri: str,
@@ -538,10 +183,19 @@ def train_from_table(
     promote: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
+    model_name: str | None = None,
     progress: Progress | None = None,
 ) -> Outcome:
-    """Train on a ready student-level table (one row per student, or per student and date)."""
+    """Train on a ready student-level table (one row per student, or per student and date).
+
+    With no spec, the default one is fitted to the table (`generic.table_spec`: county-only
+    parts the table cannot use are skipped, each with a note). The model is registered as
+    `model_name`, by default the file's stem, so a county's champion is never touched.
+    """
     frame = read_table(path)
+    notes: dict[str, str] = {}
+    if spec is None:
+        spec, notes = table_spec(frame)
     if group_columns:
         missing = [c for c in group_columns if c not in frame.columns]
         if missing:
@@ -559,8 +213,10 @@ def train_from_table(
         group_columns=group_columns,
         promote=promote,
         source=str(path),
+        notes=notes,
         engine=engine,
         scheduler=scheduler,
+        model_name=model_name or Path(path).stem,
         progress=progress,
     )
 
@@ -575,6 +231,7 @@ def train_from_data(
     engine: str = "local",
     scheduler: str | None = None,
     source: str = "data folder",
+    model_name: str = registry.MODEL_NAME,
     progress: Progress | None = None,
     snapshot_progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
@@ -616,6 +273,7 @@ def train_from_data(
         dataset_info=info,
         engine=engine,
         scheduler=scheduler,
+        model_name=model_name,
         progress=progress,
     )
 
@@ -625,6 +283,7 @@ def evaluate_version(
     version: str | None = None,
     artifact_dir: Path | None = None,
     progress: Progress | None = None,
+    model_name: str = registry.MODEL_NAME,
 ) -> Outcome:
     """Rebuild a registered version's evaluation and report from its logged holdout."""
     import mlflow
@@ -634,13 +293,15 @@ def evaluate_version(
 
     say = progress or _noop
     version = (
-        version or registry.champion_version(tracking_uri) or registry.latest_version(tracking_uri)
+        version
+        or registry.champion_version(tracking_uri, model_name)
+        or registry.latest_version(tracking_uri, model_name)
     )
     if version is None:
         raise RegistryError("no model is registered yet; run `dropout-risk train` first")
-    run_id = registry.run_of(version, tracking_uri)
+    run_id = registry.run_of(version, tracking_uri, model_name)
     say(f"Loading version {version}")
-    scorer = RiskScorer.load(f"models:/{registry.MODEL_NAME}/{version}", tracking_uri)
+    scorer = RiskScorer.load(f"models:/{model_name}/{version}", tracking_uri)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         local = {
@@ -673,9 +334,11 @@ def evaluate_version(
             importance,
             contrib,
         )
+        ev.chosen = run_info.get("chosen", "lightgbm")
+        ev.family = run_info.get("family", scorer.family)
         say("Writing the report")
-        report = _write_report(ev, out, run_id, version, run_info, dataset, None)
+        report = write_report(ev, out, run_id, version, run_info, dataset, None)
         client = registry.client(tracking_uri)
         client.log_artifact(run_id, str(report), "report")
-        kept = _keep_report(report, artifact_dir, version)
-    return Outcome(run_id, version, ev, kept)
+        kept = keep_report(report, artifact_dir, version, model_name)
+    return Outcome(run_id, version, ev, kept, model_name=model_name)

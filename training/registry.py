@@ -71,11 +71,30 @@ def ensure_experiment(tracking_uri: str, artifact_dir: Path | None, name: str = 
 def champion_version(
     tracking_uri: str, name: str = MODEL_NAME, alias: str = CHAMPION
 ) -> str | None:
-    """The version carrying the alias, or None when there is none (or no model yet)."""
+    """The version carrying the alias, or None when there is none (or no model yet).
+
+    Any other registry error (an unreadable store, a broken connection) is raised as a
+    RegistryError: it must never read as "no champion yet", which would promote anything.
+    """
     try:
         return str(client(tracking_uri).get_model_version_by_alias(name, alias).version)
-    except MlflowException:
-        return None
+    except MlflowException as exc:
+        if _absent(exc):
+            return None
+        raise RegistryError(
+            f"cannot read the {alias!r} alias of model {name!r} from {tracking_uri}: {exc.message}"
+        ) from None
+
+
+def _absent(exc: MlflowException) -> bool:
+    """True when MLflow says the model or the alias does not exist (nothing else)."""
+    if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+        return True
+    return (
+        exc.error_code == "INVALID_PARAMETER_VALUE"
+        and "alias" in exc.message
+        and ("not found" in exc.message)
+    )
 
 
 def latest_version(tracking_uri: str, name: str = MODEL_NAME) -> str | None:

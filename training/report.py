@@ -16,8 +16,11 @@ import pandas as pd
 
 from training import plots
 from training.baselines import NAMES
+from training.candidates import FAMILY_NAMES
 from training.evaluation import RISK, SCORE_PREFIX, Evaluation
 from training.metrics import TIE_RULE
+from training.split import time_label
+from training.tiers import TIER_RULE
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("training", "templates"),
@@ -28,11 +31,11 @@ _ENV = jinja2.Environment(
 def draw_plots(ev: Evaluation, out_dir: Path) -> dict[str, Path]:
     """All PNG charts of an evaluation, by name."""
     y = ev.test[ev.label].to_numpy(dtype=int)
-    scores = {"LightGBM model": ev.test[RISK].to_numpy()}
+    scores = {_chosen(ev): ev.test[RISK].to_numpy()}
     for col in ev.test.columns:
         if col.startswith(SCORE_PREFIX):
             name = col.removeprefix(SCORE_PREFIX)
-            scores[NAMES.get(name, name)] = ev.test[col].to_numpy()
+            scores[_name(name)] = ev.test[col].to_numpy()
     out = {
         "roc": plots.roc(y, scores, out_dir / "roc.png"),
         "pr": plots.pr(y, scores, out_dir / "pr.png"),
@@ -78,6 +81,15 @@ def _top_decile(ev: Evaluation) -> dict[str, float]:
         return {"predicted": float("nan"), "observed": float("nan")}
     first = ev.deciles.sort_values("decile").iloc[0]
     return {"predicted": float(first["predicted"]), "observed": float(first["observed"])}
+
+
+def _name(name: str) -> str:
+    return NAMES.get(name, FAMILY_NAMES.get(name, name))
+
+
+def _chosen(ev: Evaluation) -> str:
+    """The chosen model's label: its family and candidate name."""
+    return f"{FAMILY_NAMES.get(ev.family, ev.family)} ({ev.chosen}), chosen"
 
 
 def _img(path: Path) -> str:
@@ -128,15 +140,13 @@ def render(
     info: dict[str, Any],
 ) -> Path:
     """Write the report; `info` holds run_id, model_version, split text, dataset summary, notes."""
-    scorers = [("LightGBM model", ev.model)] + [
-        (NAMES.get(n, n), m) for n, m in ev.baselines.items()
-    ]
+    scorers = [(_chosen(ev), ev.model)] + [(_name(n), m) for n, m in ev.baselines.items()]
     best_rule = max(
-        (m["caught_at_k"] for n, m in ev.baselines.items() if n != "logistic_regression"),
+        (m["caught_at_k"] for n, m in ev.baselines.items() if n in ("ministry_rule", "abc_flags")),
         default=None,
     )
     snapshots = (
-        sorted({pd.Timestamp(t).strftime("%Y-%m-%d") for t in ev.test[ev.time_column]})
+        sorted({time_label(t) for t in ev.test[ev.time_column].to_numpy()})
         if ev.time_column
         else []
     )
@@ -154,11 +164,15 @@ def render(
         "scorers": scorers,
         "best_rule": best_rule,
         "margins": ev.margins(ev.spec.promote_metric),
-        "names": NAMES,
+        "names": {**FAMILY_NAMES, **NAMES},
+        "chosen": _chosen(ev),
+        "selection": ev.selection,
+        "tier_rule": TIER_RULE,
         "plots": {k: _img(v) for k, v in plot_paths.items()},
         "fairness_rows": fairness_rows,
         "population": population(ev),
         "tie_rule": TIE_RULE,
+        "when": time_label,
         "pct": _pct,
         "num": _num,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -14,15 +14,15 @@ from training.spec import SplitSpec
 
 @dataclass(frozen=True)
 class Split:
-    """Boolean row masks for the three parts, and the snapshot dates each holds."""
+    """Boolean row masks for the three parts, and the snapshot labels each holds."""
 
     kind: str  # "temporal" or "stratified"
     train: np.ndarray
     validation: np.ndarray
     test: np.ndarray
-    train_times: list[pd.Timestamp]
-    validation_times: list[pd.Timestamp]
-    test_times: list[pd.Timestamp]
+    train_times: list[str]
+    validation_times: list[str]
+    test_times: list[str]
 
     def describe(self) -> str:
         if self.kind == "stratified":
@@ -30,40 +30,108 @@ class Split:
                 f"stratified random split: {int(self.train.sum()):,} train, "
                 f"{int(self.validation.sum()):,} validation, {int(self.test.sum()):,} test rows"
             )
-
-        def days(ts: list[pd.Timestamp]) -> str:
-            return ", ".join(t.strftime("%Y-%m-%d") for t in ts)
-
         return (
-            f"temporal split: train on {days(self.train_times)}; validate on "
-            f"{days(self.validation_times)}; test on {days(self.test_times)}"
+            f"rolling-origin temporal split: validate on {', '.join(self.validation_times)} "
+            f"(each trained on the snapshots before it whose label window had closed); "
+            f"test on {', '.join(self.test_times)}, trained on {', '.join(self.train_times)}"
         )
 
 
-def temporal_split(times: pd.Series, spec: SplitSpec) -> Split:
-    """The last `test_snapshots` dates test, the `validation_snapshots` before them validate."""
-    distinct = sorted(pd.to_datetime(times).unique())
+@dataclass(frozen=True)
+class Fold:
+    """Rows to train on and the rows they predict (one validation or test snapshot)."""
+
+    name: str
+    train: np.ndarray
+    target: np.ndarray
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Validation folds (oldest first), the test fold, and the split the report shows."""
+
+    folds: list[Fold]
+    test: Fold
+    split: Split
+    skipped: list[str] = field(default_factory=list)
+    """Validation snapshots left out: no earlier label window had closed by then."""
+
+
+def time_label(value: object) -> str:
+    """A snapshot as text: YYYY-MM-DD for dates, else as written (2014J, 3)."""
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    return str(value)
+
+
+def _closed_before(times: np.ndarray, target: object, horizon_days: int | None) -> np.ndarray:
+    """Rows whose label window ended before `target`: the gap every fold keeps."""
+    if np.issubdtype(times.dtype, np.datetime64) and horizon_days is not None:
+        ends = times + np.timedelta64(horizon_days, "D")
+        return ends <= np.datetime64(pd.Timestamp(target))
+    return times < target
+
+
+def temporal_split(times: pd.Series, spec: SplitSpec, horizon_days: int | None = None) -> Plan:
+    """Rolling origin: the last `test_snapshots` test, each of the `validation_snapshots`
+    before them is a validation fold; every fold trains only on rows whose label window
+    [snapshot, snapshot + horizon) closed before the snapshot it predicts. A horizon that
+    leaves a fold nothing to train on is refused."""
+    values = times.to_numpy()
+    distinct = np.unique(values)
     need = spec.test_snapshots + spec.validation_snapshots + 1
     if len(distinct) < need:
         raise TableError(
-            f"a temporal split needs at least {need} distinct snapshot dates "
+            f"a temporal split needs at least {need} distinct snapshots "
             f"({spec.test_snapshots} test, {spec.validation_snapshots} validation, 1+ train); "
             f"the table has {len(distinct)}"
         )
-    stamps = [pd.Timestamp(t) for t in distinct]
-    test_times = stamps[-spec.test_snapshots :]
-    val_times = stamps[-need + 1 : -spec.test_snapshots]
-    train_times = stamps[: -need + 1]
-    values = pd.to_datetime(times).to_numpy()
-    return Split(
+    test_times = distinct[-spec.test_snapshots :]
+    val_times = distinct[-need + 1 : -spec.test_snapshots]
+
+    def fold(targets: np.ndarray) -> Fold:
+        train = _closed_before(values, targets[0], horizon_days)
+        if not train.any():
+            window = f"{horizon_days}-day label window" if horizon_days else "label"
+            raise TableError(
+                f"no snapshot before {time_label(targets[0])} has its {window} closed by then: "
+                "the horizon reaches a later snapshot; use a shorter horizon_days or "
+                "snapshots further apart"
+            )
+        return Fold(", ".join(map(time_label, targets)), train, np.isin(values, targets))
+
+    test = fold(test_times)
+    folds, skipped = [], []
+    for t in val_times:
+        if _closed_before(values, t, horizon_days).any():
+            folds.append(fold(np.array([t])))
+        else:
+            skipped.append(f"{time_label(t)}: no earlier label window had closed by then")
+    if not folds:
+        raise TableError(
+            f"no validation snapshot ({', '.join(map(time_label, val_times))}) has an earlier "
+            f"snapshot whose {horizon_days}-day label window closed before it: the horizon "
+            "reaches a later snapshot; use a shorter horizon_days or more snapshots"
+        )
+    split = Split(
         "temporal",
-        np.isin(values, np.array(train_times, dtype="datetime64[ns]")),
-        np.isin(values, np.array(val_times, dtype="datetime64[ns]")),
-        np.isin(values, np.array(test_times, dtype="datetime64[ns]")),
-        train_times,
-        val_times,
-        test_times,
+        test.train,
+        np.isin(values, val_times),
+        test.target,
+        [time_label(t) for t in np.unique(values[test.train])],
+        [time_label(t) for t in val_times],
+        [time_label(t) for t in test_times],
     )
+    return Plan(folds, test, split, skipped)
+
+
+def stratified_plan(
+    labels: np.ndarray, spec: SplitSpec, seed: int, groups: np.ndarray | None = None
+) -> Plan:
+    """One validation fold (train -> validation) and the test (train + validation -> test)."""
+    split = stratified_split(labels, spec, seed, groups)
+    folds = [Fold("validation part", split.train, split.validation)]
+    return Plan(folds, Fold("test part", split.train | split.validation, split.test), split)
 
 
 def stratified_split(

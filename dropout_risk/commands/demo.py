@@ -35,6 +35,14 @@ def demo(
     tables = load_validated(data_dir)
     console.rule("3/5 Train, evaluate and promote")
     train(data_dir, promote=True)
+    from training.registry import champion_version
+
+    if champion_version(settings.tracking_uri, settings.model_name) is None:
+        fail(
+            "no champion: the chosen model did not beat the rules and the environment model on "
+            "this county's test snapshot (see above), so nothing is scored or served; "
+            "a county with more --students has more leavers to learn from"
+        )
     console.rule("4/5 Score everyone in school on the day after the export date")
     as_of = tables.export_date().last_snapshot
     score(data_dir, as_of=as_of.to_pydatetime())

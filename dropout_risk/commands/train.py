@@ -47,8 +47,20 @@ def _summary(outcome: Outcome, as_json: bool, promote_hint: bool = False) -> Non
         f"{int(m['rows']):,} students, {int(m['positives']):,} left "
         f"({m['base_rate']:.1%}); visit capacity k = {ev.k:,}"
     )
+    from training.candidates import FAMILY_NAMES
+
+    if ev.selection is not None:
+        folds = [c for c in ev.selection.columns if c != "mean"]
+        chosen = Table("candidate", *folds, "mean", title=f"Validation {ev.spec.promote_metric}")
+        for name, row in ev.selection.iterrows():
+            mark = " (chosen)" if name == ev.chosen else ""
+            chosen.add_row(f"{name}{mark}", *(f"{row[c]:.3f}" for c in [*folds, "mean"]))
+        console.print(chosen)
+    family = FAMILY_NAMES.get(ev.family, ev.family)
     table = Table("scorer", "ROC-AUC", "PR-AUC", "precision@k", "recall@k", "leavers reached")
-    rows = [("LightGBM model", m)] + [(NAMES.get(n, n), b) for n, b in ev.baselines.items()]
+    rows = [(f"{family} ({ev.chosen}), chosen", m)] + [
+        (NAMES.get(n, FAMILY_NAMES.get(n, n)), b) for n, b in ev.baselines.items()
+    ]
     for name, values in rows:
         table.add_row(
             name,
@@ -62,8 +74,11 @@ def _summary(outcome: Outcome, as_json: bool, promote_hint: bool = False) -> Non
     console.print(f"Calibration: Brier {m['brier']:.4f}, ECE {m['ece']:.4f}")
     metric = ev.spec.promote_metric
     for name, margin in ev.margins(metric).items():
+        if name not in ev.spec.must_beat:
+            continue  # the other candidates: in the table above, chosen against on validation
         verdict = "[green]beats[/]" if margin > 0 else "[red]does not beat[/]"
-        console.print(f"The model {verdict} {NAMES.get(name, name)} by {margin:+.3f} {metric}.")
+        shown = NAMES.get(name, FAMILY_NAMES.get(name, name))
+        console.print(f"The chosen model {verdict} {shown} by {margin:+.3f} {metric}.")
     if not ev.fairness.empty:
         flagged = ev.fairness[ev.fairness["disparity"]]
         groups = ", ".join(
@@ -102,6 +117,13 @@ def train(
     id_column: Annotated[
         str | None, typer.Option(help="With --table: student id column (default student_id).")
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="With --table: registered model name (default: the file's stem), so a "
+            "county's champion is never touched."
+        ),
+    ] = None,
     group_column: Annotated[
         list[str] | None, typer.Option(help="With --table: a fairness group column (repeatable).")
     ] = None,
@@ -128,9 +150,11 @@ def train(
         fail("give either DATA_DIR or --table FILE (not both)")
     if table is not None and not label:
         fail("--table needs --label COLUMN (the 0/1 column saying who left)")
+    if name is not None and table is None:
+        fail("--name goes with --table (a county's model is named by DROPOUT_RISK_MODEL_NAME)")
     settings = get_settings()
     try:
-        model_spec = load_spec(spec or default_spec_path())
+        model_spec = load_spec(spec) if spec else None
         if table is not None:
             with _steps(as_json) as say:
                 outcome = train_from_table(
@@ -145,6 +169,7 @@ def train(
                     promote=promote,
                     engine=engine,
                     scheduler=scheduler,
+                    model_name=name,
                     progress=say,
                 )
         else:
@@ -154,13 +179,14 @@ def train(
             with _steps(as_json) as say:
                 outcome = train_from_data(
                     tables,
-                    model_spec,
+                    model_spec or load_spec(default_spec_path()),
                     tracking_uri=settings.tracking_uri,
                     artifact_dir=settings.artifact_dir,
                     promote=promote,
                     engine=engine,
                     scheduler=scheduler,
                     source=str(data_dir),
+                    model_name=settings.model_name,
                     progress=say,
                     snapshot_progress=lambda done, total: say(
                         f"Built indicators for snapshot {done} of {total}"
@@ -176,6 +202,10 @@ def evaluate(
         str | None,
         typer.Option(help="Registered version to evaluate; default the champion, else the latest."),
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="Registered model name (default DROPOUT_RISK_MODEL_NAME, dropout-risk)."),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
@@ -188,7 +218,11 @@ def evaluate(
     try:
         with _steps(as_json) as say:
             outcome = evaluate_version(
-                settings.tracking_uri, model_version, settings.artifact_dir, progress=say
+                settings.tracking_uri,
+                model_version,
+                settings.artifact_dir,
+                progress=say,
+                model_name=name or settings.model_name,
             )
     except UserError as exc:
         fail(str(exc))

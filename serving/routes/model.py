@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 
 from serving.deps import Models, Researcher
 from serving.schemas import ModelCard, Problem, ReloadResult
@@ -21,6 +21,9 @@ def _card_fields(meta: dict[str, Any]) -> dict[str, Any]:
         "metrics": meta.get("test_metrics") or meta.get("metrics") or {},
         "spec": meta.get("spec_name") or meta.get("spec"),
         "tier_thresholds": meta.get("tier_thresholds"),
+        "family": meta.get("family", "lightgbm"),
+        "candidate": meta.get("candidate"),
+        "margins": meta.get("margins"),
     }
 
 
@@ -41,8 +44,17 @@ def model_card(models: Models, _who: Researcher) -> ModelCard:
     )
 
 
-@router.post("/reload", response_model=ReloadResult, responses={403: {"model": Problem}})
+@router.post(
+    "/reload",
+    response_model=ReloadResult,
+    responses={403: {"model": Problem}, 503: {"model": Problem}},
+)
 def reload_model(models: Models, _who: Researcher) -> ReloadResult:
     """Check the champion alias now and swap in its version if it moved (researchers)."""
-    changed = models.check()
+    from training.errors import RegistryError
+
+    try:
+        changed = models.check()
+    except RegistryError as exc:  # the registry cannot say: never read as "nothing moved"
+        raise HTTPException(503, str(exc)) from None
     return ReloadResult(changed=changed, model_version=models.current.version)

@@ -121,7 +121,8 @@ class Reads(AuditTrail):
                 select(*SCORE_SELECT)
                 .join(Batch, Batch.id == Score.batch_id)
                 .where(and_(*where))
-                .order_by(Score.risk.desc(), Score.student_id, Score.county)
+                # Equal risks: the one tie rule, as ranked by batch scoring (training.metrics).
+                .order_by(Score.risk.desc(), Score.rank_county, Score.student_id, Score.county)
                 .limit(limit)
                 .offset(offset)
             ).all()

@@ -145,8 +145,11 @@ def test_researcher_endpoints_and_health(api: Api) -> None:
     assert card["version"] == "7" and "unexcused_rate_30d" in card["features"]
     assert card["training_window"]["test_snapshots"] == ["2024-09-01"]
     assert card["metrics"] == {"pr_auc": 0.4} and card["tier_thresholds"]["high"] > 0
+    assert card["family"] == "lightgbm"
     reload = api.client.post("/v1/model/reload", headers=api.researcher)
-    assert reload.json() == {"changed": False, "model_version": "7"}  # registry unreachable
+    # The registry is unreachable: an error, not "nothing moved"; the model stays in service.
+    assert reload.status_code == 503 and "champion" in reload.json()["detail"]
+    assert api.client.get("/healthz").json()["model_version"] == "7"
     for method, path in (("get", "/v1/model"), ("post", "/v1/model/reload"), ("post", "/v1/score")):
         denied = api.client.request(method, path, headers=api.t0, json={"rows": [{}]})
         assert denied.status_code == 403, path

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from serving.lifecycle import ModelLifecycle, ModelUnavailable
+from training.errors import RegistryError
 from training.registry import promote
 
 
@@ -42,7 +43,11 @@ def test_registry_down_serves_cached_model(
         served = down.start(poll=False)
     assert (served.version, served.source) == ("1", "cache")
     assert "registry unavailable, serving the cached model" in caplog.text
-    assert down.check() is False  # polling a dead registry keeps the current model
+    # A dead registry is an error to whoever asks (the poller logs it), never "no champion";
+    # the current model stays in service.
+    with pytest.raises(RegistryError, match="cannot read the 'champion' alias"):
+        down.check()
+    assert down.current.version == "1"
 
 
 def test_no_registry_and_no_cache_is_a_clear_error(tmp_path: Path) -> None:

@@ -49,6 +49,8 @@ def fast(spec: ModelSpec, **changes: object) -> ModelSpec:
     # Tiny test tables leave LightGBM and the logistic regression neck and neck; the gate
     # against the rules is what these tests need (the county benchmark checks all three).
     data["must_beat"] = ["ministry_rule", "abc_flags"]
+    # One LightGBM candidate keeps the tests quick; tests/training/test_selection.py has a grid.
+    data["candidates"]["lightgbm_grid"] = [{}]
     data.update(changes)
     return parse_spec(data)
 

@@ -42,13 +42,19 @@ def test_train_table_then_evaluate_print_json(
     assert out["model_version"] == "1" and out["promoted"] is True
     assert 0.5 < out["roc_auc"] <= 1 and 0 <= out["ece"] < 0.2
 
+    # Registered under the file's stem: the county's model `dropout-risk` is untouched.
+    assert out["model_name"] == "students"
     result = runner.invoke(app, ["evaluate", "--model-version", "1", "--json"])
+    assert result.exit_code == 1 and "none is registered yet" in result.stderr
+    result = runner.invoke(
+        app, ["evaluate", "--name", "students", "--model-version", "1", "--json"]
+    )
     assert result.exit_code == 0, result.output
     again = json.loads(result.stdout)
     assert again["run_id"] == out["run_id"]
     assert again["pr_auc"] == out["pr_auc"]
 
-    result = runner.invoke(app, ["evaluate"])
+    result = runner.invoke(app, ["evaluate", "--name", "students"])
     assert result.exit_code == 0, result.output
     assert "Model version 1" in result.stdout and "Ministry rule" in result.stdout
 

@@ -34,7 +34,14 @@ def test_train_on_a_data_folder(
     assert out["model_version"] == "1"
     assert out["roc_auc"] > 0.6
     # The baselines ran on the catalogue's indicators, not skipped.
-    assert set(out["baselines"]) == {"ministry_rule", "abc_flags", "logistic_regression"}
+    # Beside the chosen candidate: the other candidates and the rules, all on the test snapshot.
+    assert set(out["baselines"]) | {out["candidate"]} == {
+        "ministry_rule",
+        "abc_flags",
+        "logistic_regression",
+        "environment",
+        "lightgbm",
+    }
 
     from training.scorer import RiskScorer
 
@@ -42,7 +49,7 @@ def test_train_on_a_data_folder(
     card = scorer.meta
     # Term starts; the last one whose 180-day window runs past the data is left out.
     assert card["test_snapshots"] == ["2024-09-01"]
-    assert card["validation_snapshots"] == ["2024-03-01"]
+    assert card["validation_snapshots"] == ["2023-09-01", "2024-03-01"]
     assert "2025-03-01" not in card["train_snapshots"]
     assert "student_id" not in scorer.features and "as_of" not in scorer.features
     assert "unexcused_rate_30d" in scorer.features

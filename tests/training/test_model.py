@@ -32,8 +32,11 @@ def test_temporal_split_tests_on_the_latest_snapshot(fitted: Fitted, table: pd.D
     dates = sorted(table["as_of"].unique())
     card = fitted.scorer.meta
     assert card["test_snapshots"] == [pd.Timestamp(dates[-1]).strftime("%Y-%m-%d")]
-    assert card["validation_snapshots"] == [pd.Timestamp(dates[-2]).strftime("%Y-%m-%d")]
-    assert len(card["train_snapshots"]) == 2
+    assert card["validation_snapshots"] == [
+        pd.Timestamp(d).strftime("%Y-%m-%d") for d in dates[-3:-1]
+    ]
+    # The test model trains on every snapshot whose 180-day window closed before the test one.
+    assert len(card["train_snapshots"]) == 3
     assert (fitted.evaluation.test["as_of"] == dates[-1]).all()
 
 
@@ -153,11 +156,11 @@ def test_stratified_split_keeps_each_student_in_one_part(
 def test_a_model_that_loses_to_the_rules_is_never_promoted(
     table: pd.DataFrame, default_spec: ModelSpec
 ) -> None:
-    from training.pipeline import compare
+    from training.promotion import decide
 
     noise = fast(default_spec, name="noise", indicators=["noise", "gender"])
     fitted = fit_and_evaluate(table, noise, label="label", time_column="as_of")
     # The baseline gate decides before any registry is consulted.
-    promoted, message = compare(fitted.evaluation, "9", tracking_uri="sqlite:///unused.db")
+    promoted, message = decide(fitted.evaluation, "9", tracking_uri="sqlite:///unused.db")
     assert not promoted
-    assert "does not beat the baseline(s)" in message and "not promoted" in message
+    assert "does not beat" in message and "not promoted" in message

@@ -1,0 +1,289 @@
+"""Selection and fitting: candidates validated over rolling snapshots, the best one tested.
+
+Every candidate is fitted on each validation fold and scored on its snapshot; the one
+with the best mean `promote_metric` over the folds is chosen. Then every candidate is
+refitted on all rows whose label window closed before the test snapshot and scored on
+it: the chosen one is the model, the others sit beside the rules in the report. The test
+snapshot never takes part in the choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from training import metrics, tiers
+from training.baselines import NAMES, RuleBaseline
+from training.candidates import ENVIRONMENT, FAMILY_NAMES, Candidate, Trained, candidates, fit
+from training.dataset import NEVER_INDICATORS, Prepared, fingerprint, prepare
+from training.evaluation import (
+    PART,
+    RISK,
+    SCORE_PREFIX,
+    Evaluation,
+    evaluate_holdout,
+    sample_contributions,
+)
+from training.model import RiskModel
+from training.scorer import RiskScorer
+from training.spec import ModelSpec
+from training.split import Plan, stratified_plan, temporal_split, time_label
+
+Progress = Callable[[str], None]
+Engine = tuple[str, str | None]  # "local" or "dask", and the Dask scheduler address
+
+
+def _noop(_: str) -> None:
+    pass
+
+
+@dataclass
+class Selection:
+    """Candidates × validation folds on the promote metric, and the one chosen."""
+
+    metric: str
+    table: pd.DataFrame  # index: candidate name; columns: fold names + "mean"
+    chosen: Candidate
+    described: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "chosen": self.chosen.name,
+            "family": self.chosen.family,
+            "folds": [c for c in self.table.columns if c != "mean"],
+            "scores": {
+                name: {k: _finite(v) for k, v in row.items()}
+                for name, row in self.table.to_dict("index").items()
+            },
+            "candidates": self.described,
+        }
+
+
+@dataclass
+class Fitted:
+    """A chosen, tested model before it is logged: everything MLflow will receive."""
+
+    scorer: RiskScorer
+    model: RiskModel | None
+    evaluation: Evaluation
+    holdout: pd.DataFrame
+    dataset: dict[str, Any]
+    run_info: dict[str, Any]
+    selection: Selection
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return round(value, 6) if np.isfinite(value) else None
+
+
+def plan_for(prepared: Prepared, spec: ModelSpec) -> Plan:
+    """Rolling-origin folds when the table has time, else one stratified fold."""
+    if prepared.time_column:
+        times = prepared.frame[prepared.time_column]
+        dated = pd.api.types.is_datetime64_any_dtype(times.dtype)
+        return temporal_split(times, spec.split, spec.horizon_days if dated else None)
+    groups = prepared.frame[prepared.id_column].to_numpy() if prepared.id_column else None
+    return stratified_plan(prepared.y, spec.split, spec.seed, groups)
+
+
+def select(
+    prepared: Prepared,
+    x: np.ndarray,
+    plan: Plan,
+    spec: ModelSpec,
+    pool: list[Candidate],
+    say: Progress,
+    engine: Engine,
+) -> Selection:
+    """Each candidate's validation metric on each fold; the best mean is chosen."""
+    times = prepared.frame[prepared.time_column].to_numpy() if prepared.time_column else None
+    keys = metrics.tie_keys(prepared.ids)
+    y = prepared.y
+    scores: dict[str, dict[str, float]] = {c.name: {} for c in pool}
+    for fold in plan.folds:
+        snaps = times[fold.target] if times is not None else None
+        for cand in pool:
+            say(f"Validating {cand.name} on {fold.name}")
+            trained = fit(cand, prepared, x, fold.train, times, spec, *engine)
+            risk = trained.score(prepared, x, fold.target)
+            figures = metrics.evaluate_scores(
+                y[fold.target], risk, keys[fold.target], spec.capacity.k, snaps, False
+            )
+            scores[cand.name][fold.name] = figures[spec.promote_metric]
+    table = pd.DataFrame(scores).T
+    table["mean"] = table.mean(axis=1)
+    # Only a model that scores students can be chosen; the environment model is the bar
+    # it must clear on the test snapshot. Ties go to the candidate listed first.
+    servable = [c for c in pool if c.family != ENVIRONMENT]
+    means = table["mean"].reindex([c.name for c in servable]).fillna(-np.inf)
+    chosen = servable[int(np.argmax(means.to_numpy()))]
+    return Selection(spec.promote_metric, table, chosen, {c.name: c.describe() for c in pool})
+
+
+def fit_and_evaluate(
+    frame: pd.DataFrame,
+    spec: ModelSpec,
+    *,
+    label: str,
+    time_column: str | None = None,
+    id_column: str | None = None,
+    group_columns: list[str] | None = None,
+    source: str = "the table",
+    dataset_info: dict[str, Any] | None = None,
+    notes: dict[str, str] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> Fitted:
+    """Validate the candidates, choose one, fit all on the test fold's rows, evaluate; no MLflow."""
+    say = progress or _noop
+    say("Checking the table")
+    prepared = prepare(frame, spec, label, time_column, id_column, source)
+    plan = plan_for(prepared, spec)
+    x = prepared.matrix()
+    notes = dict(notes or {})
+    for why in plan.skipped:
+        notes[f"Validation snapshot {why.split(':')[0]}"] = "left out" + why.split(":", 1)[1]
+    pool = candidates(spec, prepared.frame, notes)
+    on = (engine, scheduler)
+    selection = select(prepared, x, plan, spec, pool, say, on)
+    chosen = selection.chosen
+
+    say("Fitting every candidate for the test snapshot")
+    times = prepared.frame[time_column].to_numpy() if time_column else None
+    trained = {c.name: fit(c, prepared, x, plan.test.train, times, spec, *on) for c in pool}
+    best = trained[chosen.name]
+    scorer = best.scorer
+    assert scorer is not None  # only candidates with a scorer are chosen
+    holdout = _holdout(prepared, plan, x, trained, chosen, spec, notes)
+    groups = group_columns if group_columns is not None else spec.fairness_groups
+    contrib, importance = sample_contributions(holdout, scorer, prepared.id_column, spec.seed)
+
+    say("Evaluating on the test snapshot")
+    ev = evaluate_holdout(
+        holdout, spec, label, time_column, prepared.id_column, groups, importance, contrib
+    )
+    ev.chosen, ev.family = chosen.name, chosen.family
+    ev.selection = selection.table
+    scorer.meta.update(_card(spec, prepared, plan, ev, best, selection))
+    dataset = {
+        "source": source,
+        "rows": len(prepared.frame),
+        "positives": int(prepared.y.sum()),
+        "fingerprint": fingerprint(prepared.frame),
+        "snapshots": (
+            [time_label(t) for t in np.unique(prepared.frame[time_column].to_numpy())]
+            if time_column
+            else []
+        ),
+        "train_rows": int(plan.split.train.sum()),
+        "validation_rows": int(plan.split.validation.sum()),
+        "test_rows": int(plan.split.test.sum()),
+        **(dataset_info or {}),
+    }
+    run_info = {
+        "label": label,
+        "time_column": time_column,
+        "id_column": prepared.id_column,
+        "group_columns": groups,
+        "split": plan.split.describe(),
+        "best_iteration": best.model.best_iteration_ if best.model else None,
+        "features": prepared.features,
+        "chosen": chosen.name,
+        "family": chosen.family,
+        "selection": selection.to_dict(),
+        "notes": {
+            **notes,
+            **{f"column {k}": f"left out: {v}" for k, v in prepared.skipped.items()},
+        },
+    }
+    return Fitted(scorer, best.model, ev, holdout, dataset, run_info, selection)
+
+
+def _holdout(
+    prepared: Prepared,
+    plan: Plan,
+    x: np.ndarray,
+    trained: dict[str, Trained],
+    chosen: Candidate,
+    spec: ModelSpec,
+    notes: dict[str, str],
+) -> pd.DataFrame:
+    """The last validation snapshot and the test rows, with every scorer's score.
+
+    `_risk` is the chosen candidate's; `_score_<name>` each rule's and other candidate's.
+    """
+    validation = plan.folds[-1].target & ~plan.test.target
+    mask = validation | plan.test.target
+    keep = [c for c in prepared.frame.columns if c not in NEVER_INDICATORS or c == prepared.label]
+    holdout = prepared.frame.loc[mask, keep].copy()
+    holdout[PART] = np.where(plan.test.target[mask], "test", "validation")
+    for name, model in trained.items():
+        column = RISK if name == chosen.name else SCORE_PREFIX + name
+        holdout[column] = model.score(prepared, x, mask)
+    for name in ("ministry_rule", "abc_flags"):
+        conditions = getattr(spec.baselines, name)
+        if not conditions:
+            continue
+        rule = RuleBaseline(name, tuple(conditions))
+        missing = rule.missing(holdout.columns)
+        if missing:
+            notes[NAMES[name]] = f"not run: the data lacks {', '.join(missing)}"
+            continue
+        holdout[SCORE_PREFIX + name] = rule.score(holdout)
+        notes[NAMES[name]] = rule.describe()
+    return holdout
+
+
+def _card(
+    spec: ModelSpec,
+    prepared: Prepared,
+    plan: Plan,
+    ev: Evaluation,
+    best: Trained,
+    selection: Selection,
+) -> dict[str, Any]:
+    """What the scorer carries about itself: the model card serving shows."""
+    test = ev.test
+    latest = test
+    if ev.time_column:
+        latest = test[test[ev.time_column] == test[ev.time_column].max()]
+    ids = latest[prepared.id_column].astype(str).to_numpy() if prepared.id_column else None
+    if ids is None:
+        ids = latest.index.astype(str).to_numpy()
+    split = plan.split
+    metric = spec.promote_metric
+    return {
+        "spec_name": spec.name,
+        "family": selection.chosen.family,
+        "family_name": FAMILY_NAMES.get(selection.chosen.family, selection.chosen.family),
+        "candidate": selection.chosen.name,
+        "selection": selection.to_dict(),
+        "margins": {n: _finite(m) for n, m in ev.margins(metric).items()},
+        "promote_metric": metric,
+        "horizon_days": spec.horizon_days,
+        "label": prepared.label,
+        "calibration": spec.calibration,
+        "capacity": spec.capacity.model_dump(exclude_none=True),
+        "tiers": {"high": "top capacity", "medium_share": spec.tiers.medium_share},
+        "tier_thresholds": tiers.cutoffs(
+            latest[RISK].to_numpy(), ids, spec.capacity.k, spec.tiers.medium_share
+        ),
+        "tier_rule": tiers.TIER_RULE,
+        "split": split.describe(),
+        "train_snapshots": split.train_times,
+        "validation_snapshots": split.validation_times,
+        "test_snapshots": split.test_times,
+        "best_iteration": best.model.best_iteration_ if best.model else None,
+        "test_metrics": {k: _finite(v) for k, v in ev.model.items()},
+        "tie_rule": metrics.TIE_RULE,
+    }
