@@ -23,7 +23,7 @@ import pyarrow.dataset as ds
 from features.contract import CONTRACT, Tables, school_year_of
 from features.indicators.attendance import encode_attendance
 from features.indicators.compute import SchoolPart, compute_part, window
-from features.indicators.household import sibling_left
+from features.indicators.household import left_before, sibling_left
 from features.indicators.population import roster as build_roster
 from features.ingest.store import conform, partition_keys
 
@@ -191,4 +191,5 @@ def run_dask_dataset(
     frame["sibling_left"] = sibling_left(
         tables.students, tables.dropouts, frame["student_id"], as_of
     )
+    frame["left_before"] = left_before(tables.dropouts, frame["student_id"], as_of)
     return assemble(frame, tables, as_of)

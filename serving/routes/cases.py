@@ -25,7 +25,7 @@ from serving.cases.schemas import (
 from serving.cases.service import CaseService, NotAllowed
 from serving.cases.views import CaseDetail
 from serving.deps import CurrentUser, Endpoint
-from serving.schemas import Problem
+from serving.schemas import Invalid, Problem
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 CASE_NOT_FOUND = "case not found"
@@ -33,7 +33,7 @@ _ERRORS = {
     404: {"model": Problem, "description": "Missing, or outside your scope."},
     403: {"model": Problem, "description": "Only county and township case workers move cases."},
     409: {"model": Problem, "description": "The rules refuse this move from the case's state."},
-    422: {"model": Problem, "description": "A field the move needs is missing or wrong."},
+    422: {"model": Invalid, "description": "A field the move needs is missing or wrong."},
 }
 
 

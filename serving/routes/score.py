@@ -6,13 +6,13 @@ from fastapi import APIRouter, HTTPException
 
 from serving import inference
 from serving.deps import AppMetrics, Models, Researcher
-from serving.schemas import Problem, ScoreRequest, ScoreResponse
+from serving.schemas import Invalid, Problem, ScoreRequest, ScoreResponse
 
 router = APIRouter(prefix="/v1/score", tags=["model"])
 
 
 @router.post(
-    "", response_model=ScoreResponse, responses={403: {"model": Problem}, 422: {"model": Problem}}
+    "", response_model=ScoreResponse, responses={403: {"model": Problem}, 422: {"model": Invalid}}
 )
 def score(
     body: ScoreRequest, models: Models, metrics: AppMetrics, _who: Researcher

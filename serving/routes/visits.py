@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, HTTPException, status
 
 from serving.deps import NOT_FOUND, County, CurrentUser, Endpoint, Store, StudentId
-from serving.schemas import Problem, VisitIn, VisitOut
+from serving.schemas import Invalid, Problem, VisitIn, VisitOut
 from serving.store import VisitRow
 
 router = APIRouter(prefix="/v1/students/{student_id}/visits", tags=["visits"])
@@ -16,7 +16,7 @@ _WRITE = {
     **_404,
     403: {"model": Problem, "description": "Researchers do not record visits."},
     422: {
-        "model": Problem,
+        "model": Invalid,
         "description": "A date in the future, or before the student's first enrollment.",
     },
 }

@@ -62,7 +62,8 @@ def test_store_visits_read_like_a_folders_visits(store: ScoreStore) -> None:
     store.add_visit(who, "S00003", dt.date(2024, 9, 5), "Li", "stays_in_school", "", "ep")
     store.add_visit(who, "S00007", dt.date(2024, 9, 9), "Li", "left", "", "ep")
     from_store = decision_log.visits(store.engine)
-    counties = pd.Series({"S00003": "C0", "S00007": "C1"})
+    # each child's county as the batch has it (the store keeps visits by county and id)
+    counties = pd.Series({r["student_id"]: r["county"] for r in county_rows(40)})
     paper = pd.DataFrame(
         {
             "student_id": ["S00003", "S00007"],

@@ -16,6 +16,7 @@ from serving.app import create_app
 from serving.auth import Scope
 from serving.lifecycle import ModelLifecycle
 from serving.store import ScoreStore
+from serving.store.places import Place
 from tests.features.test_reconcile import AS_OF, hand_county
 from tests.serving.serving_model import make_scorer
 
@@ -31,6 +32,10 @@ def other_county(folder: Path, as_of: str, names: list[str], county: str) -> Non
     ).to_parquet(folder / "residents.parquet")  # fmt: skip
 
 
+# The schools table the users are checked against (no batch is published in this test).
+PLACES = [Place("Lanxi", "Hongqi", "001"), Place("B县", "Hongqi", "002")]
+
+
 def test_not_enrolled_children_by_scope(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DROPOUT_RISK_HOME", str(tmp_path / "home"))
     get_settings.cache_clear()
@@ -43,7 +48,7 @@ def test_not_enrolled_children_by_scope(tmp_path: Path, monkeypatch: pytest.Monk
 
     store = ScoreStore.open(f"sqlite:///{tmp_path / 'scores.sqlite'}")
     tokens = {
-        name: {"Authorization": "Bearer " + store.add_user(name, role, Scope.parse(scope))}
+        name: {"Authorization": "Bearer " + store.add_user(name, role, Scope.parse(scope), PLACES)}
         for name, role, scope in [
             ("all", "researcher", "all"),
             ("town", "caseworker", "township:Lanxi/Hongqi"),

@@ -63,7 +63,10 @@ def visits_frame(
                     else pd.Series(None, index=part.index, dtype=object)
                 ),
                 "student_id": part["student_id"].astype(str),
-                "visited_on": pd.to_datetime(part["visited_on"]).dt.normalize(),
+                # one unit whatever the source (a driver may give dates in seconds)
+                "visited_on": pd.to_datetime(part["visited_on"])
+                .dt.normalize()
+                .astype("datetime64[us]"),
                 "visitor": part["visitor"].astype(str),
             }
         )

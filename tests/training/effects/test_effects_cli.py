@@ -42,8 +42,10 @@ def _effects(data: Path, home: Path) -> subprocess.CompletedProcess[str]:
 def _publish_everyone(store: ScoreStore, data: Path) -> None:
     """A batch holding every student, so that case workers may record visits to them."""
     students = pd.read_csv(data / "students.csv", dtype=str)["student_id"]
+    # The data's own county: the store keys a visit by (county, student_id).
+    (county,) = pd.read_csv(data / "schools.csv", dtype=str)["county"].unique()
     rows = [
-        {"student_id": sid, "name": None, "school_id": "S", "township": "T", "county": "C",
+        {"student_id": sid, "name": None, "school_id": "S", "township": "T", "county": county,
          "grade": 7, "risk": 0.1, "tier": "low", "rank_school": i + 1, "rank_county": i + 1,
          "factors": []}
         for i, sid in enumerate(students)
