@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 
 from serving.cases.ledger import Member
 from serving.cases.rules import TransitionRefused
@@ -29,6 +29,8 @@ from serving.schemas import Invalid, Problem
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 CASE_NOT_FOUND = "case not found"
+# A case id fits the database's 64-bit integer; anything larger is a 422, never a 500.
+CaseId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 _ERRORS = {
     404: {"model": Problem, "description": "Missing, or outside your scope."},
     403: {"model": Problem, "description": "Only county and township case workers move cases."},
@@ -75,7 +77,7 @@ def list_cases(
     student_id: str | None = None,
     overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CaseList:
     """Cases in your scope, most recently moved first (filters: state, place, overdue)."""
     filters = {
@@ -130,14 +132,16 @@ def open_case(
 
 
 @router.get("/{case_id}", response_model=CaseDetailOut, responses=_ERRORS)
-def get_case(request: Request, case_id: int, who: CurrentUser, endpoint: Endpoint) -> CaseDetailOut:
+def get_case(
+    request: Request, case_id: CaseId, who: CurrentUser, endpoint: Endpoint
+) -> CaseDetailOut:
     """The case, its team and its whole history."""
     return _detail(_cases(request).get(who, case_id, dt.date.today(), endpoint))
 
 
 @router.post("/{case_id}/transitions", response_model=CaseDetailOut, responses=_ERRORS)
 def move_case(
-    request: Request, case_id: int, body: TransitionIn, who: CurrentUser, endpoint: Endpoint
+    request: Request, case_id: CaseId, body: TransitionIn, who: CurrentUser, endpoint: Endpoint
 ) -> CaseDetailOut:
     """Move a case: {"to", "date", "reason", "plan"}."""
     service = _cases(request)
@@ -152,7 +156,7 @@ def move_case(
 
 @router.put("/{case_id}/team", response_model=CaseDetailOut, responses=_ERRORS)
 def set_team(
-    request: Request, case_id: int, body: TeamIn, who: CurrentUser, endpoint: Endpoint
+    request: Request, case_id: CaseId, body: TeamIn, who: CurrentUser, endpoint: Endpoint
 ) -> CaseDetailOut:
     """Set the lead mentor, the N responsible persons and the next visit's due date."""
     members = [Member(m.name, m.role, m.phone) for m in body.members]
@@ -168,7 +172,7 @@ def set_team(
 
 @router.post("/{case_id}/visits", response_model=CaseDetailOut, status_code=201, responses=_ERRORS)
 def record_visit(
-    request: Request, case_id: int, body: CaseVisitIn, who: CurrentUser, endpoint: Endpoint
+    request: Request, case_id: CaseId, body: CaseVisitIn, who: CurrentUser, endpoint: Endpoint
 ) -> CaseDetailOut:
     """Record a team visit on the case (and, optionally, when the next one is due)."""
     service = _cases(request)

@@ -37,7 +37,7 @@ def not_enrolled(
     township: str | None = None,
     county: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> NotEnrolled:
     """Not-enrolled children of your scope from the latest reconciliation (name, village, age)."""
     rows = visit_list(request.app.state.home, who.scope, township=township, county=county)
