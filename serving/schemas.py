@@ -59,6 +59,24 @@ class Factor(BaseModel):
     school_mean: float | None = Field(default=None, description="The school's average.")
 
 
+class PlaceContext(BaseModel):
+    """A school's or township's figures in the latest batch: is the risk the child's or
+    the place's?"""
+
+    county: str
+    level: Literal["school", "township"]
+    place: str = Field(description="The school id, or the township's name.")
+    mean_risk: float = Field(ge=0, le=1, description="Mean risk of its children (not past age).")
+    n_students: int = Field(ge=1)
+    leaving_rate: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Share of its children who left school in the 365 days before the as-of "
+        "date; null when the batch was scored without it.",
+    )
+
+
 class StudentScore(BaseModel):
     """A student's latest score, as a case worker reads it."""
 
@@ -80,6 +98,13 @@ class StudentScore(BaseModel):
         description="Not in the latest batch (left school, or moved on): the score and as-of "
         "date are from the last batch that held them; readable by their last school's scope.",
     )
+    school_context: PlaceContext | None = Field(
+        default=None, description="The school's figures (student card only; null out of scope)."
+    )
+    township_context: PlaceContext | None = Field(
+        default=None,
+        description="The township's figures (student card only; null for a school's scope).",
+    )
 
 
 class Watchlist(BaseModel):
@@ -90,6 +115,10 @@ class Watchlist(BaseModel):
     offset: int
     as_of: dt.date | None
     students: list[StudentScore]
+    places: list[PlaceContext] = Field(
+        default_factory=list,
+        description="Figures of the schools and townships of the students listed, once each.",
+    )
 
 
 class VisitIn(BaseModel):

@@ -23,6 +23,14 @@ def _open_store():  # -> serving.store.ScoreStore
         fail(f"cannot open the score store {get_settings().database_url}: {exc}")
 
 
+def _store_place_rates(store, batch: int, tables, as_of: dt.date) -> None:  # noqa: ANN001
+    """The batch's school and township leaving rates (issue 12 item 5)."""
+    from serving.place_rates import leaving_rates, store_rates
+
+    rates = leaving_rates(tables.enrollments, tables.dropouts, tables.schools, as_of)
+    store_rates(store.engine, batch, rates)
+
+
 def score(
     data_dir: Annotated[Path, typer.Argument(help="Folder holding the seven tables.")],
     as_of: Annotated[
@@ -89,6 +97,7 @@ def score(
                 in_service=not no_publish,
                 force=force,
             )
+            _store_place_rates(store, batch, tables, as_of.date())
         serving_now = store.latest_batch()
         synced = _sync_cases(store, tables, as_of.date())  # after the bar: one live display
         if out is not None:

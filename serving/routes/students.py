@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 
 from serving.deps import NOT_FOUND, AppMetrics, County, CurrentUser, Endpoint, Store, StudentId
+from serving.routes.place_context import contexts
 from serving.schemas import Problem, StudentScore
 from serving.store import ScoreRow
 
@@ -49,4 +50,8 @@ def get_student(
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     metrics.scores_served.labels("student").inc()
-    return to_schema(row)
+    places = contexts(store, who, [row])
+    out = to_schema(row)
+    out.school_context = places.get(("school", row.county, row.school_id))
+    out.township_context = places.get(("township", row.county, row.township))
+    return out

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from serving.deps import AppMetrics, CurrentUser, Endpoint, Store
+from serving.routes.place_context import contexts
 from serving.routes.students import to_schema
 from serving.schemas import Tier, Watchlist
 
@@ -37,4 +38,5 @@ def watchlist(
         offset=offset,
         as_of=rows[0].as_of if rows else (batch.as_of if batch else None),
         students=[to_schema(r) for r in rows],
+        places=list(contexts(store, who, rows).values()),
     )

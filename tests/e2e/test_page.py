@@ -16,8 +16,12 @@ import httpx
 import pandas as pd
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import delete
 
 from serving.auth import Scope
+from serving.place_rates import COLUMNS as RATE_COLUMNS
+from serving.place_rates import store_rates
+from serving.place_tables import place_rates
 from serving.signin import issue_code
 from serving.store import ScoreStore
 from tests.e2e.live_server import live_server
@@ -178,10 +182,35 @@ def test_filters_and_search(page, site: Site) -> None:
 
 
 def test_student_card_and_recording_a_visit(page, site: Site) -> None:
-    sign_in(page, site)
     sid = site.ids("T0")[0]
     row = site.row(sid)
-    listed_ids(page)
+    store = site.store()  # the school's leaving rate beside the batch: 1 of 10 left
+    try:
+        batch = store.latest_batch()
+        assert batch is not None
+        with store.engine.begin() as conn:
+            conn.execute(delete(place_rates).where(place_rates.c.batch_id == batch.id))
+        rate = pd.DataFrame(
+            [(row["county"], "school", row["school_id"], 10, 1, 0.1)], columns=RATE_COLUMNS
+        )
+        store_rates(store.engine, batch.id, rate)
+    finally:
+        store.close()
+    sign_in(page, site)
+    shown = listed_ids(page)
+    # The marker: a risk at least twice the school's mean and 5 points above it.
+    ranked = site.batch[site.batch["tier"] != "past_age"]
+    means = ranked.groupby("school_id")["risk"].mean()
+    above = [
+        i
+        for i in shown
+        if site.row(i)["risk"] >= 2 * means[site.row(i)["school_id"]]
+        and site.row(i)["risk"] - means[site.row(i)["school_id"]] >= 0.05
+    ]
+    marked = page.locator("tr[data-student]:has(.above-school)").evaluate_all(
+        "rows => rows.map(r => r.dataset.student)"
+    )
+    assert marked == above and 0 < len(above) < len(shown)
     page.get_by_role("link", name=row["name"]).click()
     page.wait_for_url(f"**/students/{sid}")
     page.locator("#card-view").wait_for(state="visible")
@@ -197,6 +226,11 @@ def test_student_card_and_recording_a_visit(page, site: Site) -> None:
     reasons = [f["zh"] for f in row["factors"] if f["kind"] == "reason"]
     assert [f.splitlines()[0] for f in factors] == reasons
     assert page.get_by_text("暂无走访记录。").is_visible()
+    town = ranked[ranked["township"] == row["township"]]["risk"].mean()
+    assert page.locator("#card-places").inner_text() == (
+        f"本校平均风险 {round(means[row['school_id']] * 100)}%，近一年离校率 10%；"
+        f"本乡镇平均风险 {round(town * 100)}%，近一年离校率 未知"
+    )
     shoot(page, "card-desktop")
 
     page.get_by_label("走访日期").fill("2025-09-10")

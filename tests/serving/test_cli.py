@@ -84,7 +84,14 @@ def test_score_a_county_with_the_champion(
     record = store.student(who, top["student_id"], "test")
     # Whom to contact was kept from households.csv with the batch (the synthetic county has it).
     contact = find_contacts(store.engine, [(record.county, record.student_id)]) if record else {}
+    # score stored the school's and township's leaving rates beside the batch (issue 12 item 5)
+    from serving.store.place_risk import place_figures
+
+    assert record is not None
+    place = (record.county, record.school_id)
+    school = place_figures(store.engine, who.scope, "school", [place])[place]
     store.close()
+    assert school.leaving_rate is not None and 0 <= school.leaving_rate <= 1
     assert contact and next(iter(contact.values())).village
     assert record is not None and record.rank_county == 1 and record.factors
     assert record.factors[0]["zh"] and record.as_of.isoformat() == "2024-03-01"

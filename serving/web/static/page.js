@@ -271,6 +271,7 @@ async function loadMore() {
   const params = new URLSearchParams({ ...list.filters, limit: PAGE_SIZE, offset: list.rows.length });
   const page = await apiJson(`/v1/watchlist?${params}`);
   list.rows.push(...page.students);
+  for (const p of page.places || []) (list.places ||= {})[`${p.level}|${p.county}|${p.place}`] = p;
   list.total = page.total;
   list.asOf = page.as_of;
   if (page.students.length) {
@@ -299,6 +300,19 @@ function studentLink(student) {
   return el("a", { href, "data-nav": "", text: student.name || t("no_name") });
 }
 
+// Issue 12 item 5: a child's risk well above their school's mean (twice it, 5 points more).
+function aboveSchool(s) {
+  const school = state.list.places?.[`school|${s.county}|${s.school_id}`];
+  if (!school || s.risk < 2 * school.mean_risk || s.risk - school.mean_risk < 0.05) return "";
+  const title = t("above_school_title", { mean: pct(school.mean_risk) });
+  return el("span", { class: "above-school", title, text: ` ▲${t("above_school")}` });
+}
+
+function placeText(key, p) {
+  const left = p.leaving_rate == null ? t("place_rate_unknown") : p.leaving_rate === 0 ? "0%" : pct(p.leaving_rate);
+  return t(key, { risk: pct(p.mean_risk), left });
+}
+
 function renderList() {
   renderCapacity();
   const { rows, total, lastVisits } = state.list;
@@ -317,7 +331,7 @@ function renderList() {
       { "data-student": s.student_id },
       el("td", { class: "num lead", text: String(i + 1) }),
       student,
-      el("td", { class: "num lead risk", text: pct(s.risk) }),
+      el("td", { class: "num lead risk", text: pct(s.risk) }, aboveSchool(s)),
       el("td", { class: "lead" }, tierBadge(s.tier)),
       el("td", { class: "pair", ...labels("col_school"), text: schoolName(s.school_id, s.county) }),
       el("td", { class: "pair", ...labels("col_grade"), text: t("grade_n", { g: s.grade }) }),
@@ -419,6 +433,10 @@ function renderCard() {
     t("as_of", { date: s.as_of }),
     t("model_version", { v: s.model_version }),
   ].join(" · ");
+  $("card-places").textContent = [
+    s.school_context && placeText("place_school", s.school_context),
+    s.township_context && placeText("place_township", s.township_context),
+  ].filter(Boolean).join(t("place_join"));
   renderTrend(history);
   renderFactors(s.factors);
   renderContact(state.card.contact);
