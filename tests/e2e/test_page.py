@@ -45,9 +45,11 @@ class Site:
     tokens: dict[str, str]
 
     def ids(self, township: str) -> list[str]:
-        """Student ids of a township, highest risk first (the watchlist's order)."""
+        """Student ids of a township, highest risk first (the watchlist's order: equal risks
+        by the one tie rule, i.e. by rank in the county)."""
         rows = self.batch[self.batch["township"] == township]
-        return list(rows.sort_values(["risk", "student_id"], ascending=[False, True])["student_id"])
+        order = rows.sort_values(["risk", "rank_in_county"], ascending=[False, True])
+        return list(order["student_id"])
 
     def row(self, student_id: str) -> pd.Series:
         return self.batch.set_index("student_id").loc[student_id]

@@ -37,8 +37,8 @@ def scorer():
 
 
 @pytest.fixture(params=[0, 3])
-def api(request: pytest.FixtureRequest, tmp_path: Path, scorer) -> Iterator[tuple]:
-    store = ScoreStore.open(f"sqlite:///{tmp_path / 'scores.sqlite'}")
+def api(request: pytest.FixtureRequest, tmp_path: Path, scorer, store_url: str) -> Iterator[tuple]:
+    store = ScoreStore.open(store_url)  # SQLite and PostgreSQL
     rows = _rows(request.param)
     store.publish_batch(AS_OF, "7", rows)
     tokens = {
