@@ -90,14 +90,15 @@ def score(
             frame["enrolled_since"] = frame["student_id"].map(first_enrollment(tables.enrollments))
             bar.update(task, description="publishing", completed=0, total=len(frame))
             record_people(store.engine, tables, features)  # names and contacts, before the batch
-            batch = publish(
-                store,
-                frame,
-                progress=lambda n: bar.advance(task, n),
-                in_service=not no_publish,
-                force=force,
-            )
+            batch = publish(store, frame, progress=lambda n: bar.advance(task, n), in_service=False)
+            # The leaving rates go in before the batch is in service: readers never see it without.
             _store_place_rates(store, batch, tables, as_of.date())
+            if not no_publish:
+                try:
+                    store.publish(batch, force=force)
+                except BaseException:
+                    store.discard(batch)  # the old batch stays in service
+                    raise
         serving_now = store.latest_batch()
         synced = _sync_cases(store, tables, as_of.date())  # after the bar: one live display
         if out is not None:

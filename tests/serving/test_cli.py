@@ -116,6 +116,11 @@ def test_score_a_county_with_the_champion(
     assert early.exit_code == 1 and "--force" in early.output and "Traceback" not in early.output
     store = ScoreStore.open(get_settings().database_url)
     assert store.latest_batch().id == prepared  # type: ignore[union-attr]
+    from serving.place_tables import place_rates
+
+    with store.engine.connect() as conn:  # the refused run's rates went with its batch
+        rated = set(conn.execute(place_rates.select().with_only_columns(place_rates.c.batch_id)))
+    assert {r[0] for r in rated} == {b.id for b in store.batches()}
     store.close()
     # score's casework step: the ledger now holds the county's cases as of the score date
     assert "Cases: " in result.output
