@@ -49,7 +49,9 @@ def place_figures(
     where = [
         Score.batch_id == latest_published(),
         Score.tier != PAST_AGE_TIER,
-        tuple_(Score.county, column).in_(wanted),
+        # Plain IN lists use the (batch, school|township, risk) indexes; row values do not.
+        column.in_(sorted({p for _, p in wanted})),
+        Score.county.in_(sorted({c for c, _ in wanted})),
     ]
     clause = scope_clause(scope)
     if clause is not None:
@@ -60,6 +62,8 @@ def place_figures(
             .where(*where)
             .group_by(Score.county, column)
         ).all()
+        asked = set(wanted)  # the IN lists also match other pairs of the same names
+        rows = [r for r in rows if (r[0], r[1]) in asked]
         found = {(r[0], r[1]) for r in rows}
         leaving = (
             dict(
