@@ -16,6 +16,7 @@ from serving.app import create_app
 from serving.auth import Scope
 from serving.lifecycle import ModelLifecycle
 from serving.store import ScoreStore
+from serving.store.places import Place
 from tests.features.test_reconcile import AS_OF, hand_county
 from tests.serving.serving_model import make_scorer
 
@@ -42,8 +43,10 @@ def test_not_enrolled_children_by_scope(tmp_path: Path, monkeypatch: pytest.Monk
     other_county(settings.home / "reconcile" / "b-2023-10-15", "2023-10-15", ["甲", "乙"], "B县")
 
     store = ScoreStore.open(f"sqlite:///{tmp_path / 'scores.sqlite'}")
+    # No batch yet: the scopes are checked against these places (serving.store.places).
+    places = [Place("Lanxi", "Hongqi", "001"), Place("B县", "Hongqi", "B01")]
     tokens = {
-        name: {"Authorization": "Bearer " + store.add_user(name, role, Scope.parse(scope))}
+        name: {"Authorization": "Bearer " + store.add_user(name, role, Scope.parse(scope), places)}
         for name, role, scope in [
             ("all", "researcher", "all"),
             ("town", "caseworker", "township:Lanxi/Hongqi"),

@@ -1,0 +1,111 @@
+"""The case workers' page beyond the risk list, in a real Chromium against a real server:
+the school-age children of a township whom no school lists (the latest `reconcile` run),
+on a phone, as the API gives them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+
+from features.reconcile.output import write_outputs
+from features.reconcile.run import reconcile
+from features.validate import load_tables
+from serving.auth import Scope
+from serving.store.places import Place
+from tests.e2e import test_page
+from tests.e2e.test_page import PHONE, TIMEOUT_MS, Site, shoot, sign_in
+from tests.features.test_reconcile import AS_OF, hand_county
+
+pytestmark = pytest.mark.browser
+site = test_page.site  # the same live server fixture, its own instance for this module
+
+
+def _other_run(home: Path, folder: str, as_of: str, county: str, names: list[str]) -> None:
+    """A run of another county with the same township name, or an older run."""
+    out = home / "reconcile" / folder
+    out.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "county": county, "township": "Hongqi", "village": "南湾村", "name": names,
+            "age": 9, "status": "not_enrolled", "as_of": pd.Timestamp(as_of),
+        }
+    ).to_parquet(out / "residents.parquet")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def reconciled(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The hand-worked county reconciled into the server's home, beside two other runs, and
+    a case worker of its township Hongqi (pinned to county Lanxi)."""
+    county = hand_county(tmp_path_factory.mktemp("reconcile") / "county")
+    found = reconcile(load_tables(county), AS_OF)
+    write_outputs(found, site.home / "reconcile" / f"county-{AS_OF:%Y-%m-%d}")
+    _other_run(site.home, "old-2022-10-15", "2022-10-15", "Lanxi", ["旧名"])
+    _other_run(site.home, "b-2023-10-15", "2023-10-15", "B县", ["甲", "乙"])
+    store = site.store()
+    try:
+        places = [Place("Lanxi", "Hongqi", "001"), Place("B县", "Hongqi", "B01")]
+        scope = Scope.parse("township:Lanxi/Hongqi")
+        site.tokens["hongqi"] = store.add_user("赵社工", "caseworker", scope, places)
+    finally:
+        store.close()
+    return site
+
+
+@pytest.fixture
+def phone(browser, site: Site) -> Iterator[object]:
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    yield tab
+    context.close()
+    assert errors == []
+
+
+def _rows(tab) -> list[list[str]]:
+    tab.locator("#ne-body tr").first.wait_for()
+    return tab.locator("#ne-body tr").evaluate_all(
+        "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+    )
+
+
+def test_a_township_case_worker_sees_its_children_in_no_school(phone, reconciled: Site) -> None:
+    site = reconciled
+    sign_in(phone, site, "hongqi")
+    phone.get_by_role("link", name="未入学适龄儿童").click()
+    # Worked by hand (tests/features/test_reconcile.py): by village, then name; not the
+    # other county's Hongqi, not the older run.
+    want = [["李小红", "Hongqi", "东坪村", "10 岁"], ["陈静", "Hongqi", "北坪村", "10 岁"]]
+    assert _rows(phone) == want
+    assert phone.locator("#ne-sub").inner_text() == "比对日期 2023-10-15，共 2 名"
+    assert phone.url.endswith("/not-enrolled")
+    # Phone width: one child per block, labelled, nothing wider than the screen.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert phone.locator('#ne-body td[data-label="村（社区）"]').first.is_visible()
+    shoot(phone, "not-enrolled-phone-zh")
+
+    # The API says the same to the same caller.
+    token = {"Authorization": f"Bearer {site.tokens['hongqi']}"}
+    api = httpx.get(f"{site.url}/v1/not-enrolled", headers=token, timeout=10).json()
+    got = [[c["name"], c["township"], c["village"], f"{c['age']} 岁"] for c in api["children"]]
+    assert got == want and api["total"] == 2
+
+    # In English, after a reload on the same path.
+    phone.get_by_role("button", name="Switch to English").click()
+    assert _rows(phone)[0][3] == "10 years"
+    phone.reload()
+    assert _rows(phone) == [[*r[:3], r[3].replace(" 岁", " years")] for r in want]
+    assert "School-age children in no school" in phone.locator("#ne-h").inner_text()
+
+
+def test_a_case_worker_of_another_township_sees_none_and_is_told(phone, reconciled: Site) -> None:
+    sign_in(phone, reconciled, "t1", "/not-enrolled")
+    empty = phone.locator("#ne-empty")
+    empty.wait_for(state="visible")
+    assert "没有未入学适龄儿童的记录" in empty.inner_text()
+    assert phone.locator("#ne-body tr").count() == 0 and phone.locator("#ne-table").is_hidden()
