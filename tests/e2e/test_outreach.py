@@ -1,9 +1,15 @@
 """The case workers' page beyond the risk list, in a real Chromium against a real server:
 the school-age children of a township whom no school lists (the latest `reconcile` run),
-on a phone, as the API gives them."""
+on a phone, as the API gives them; and whether the visits worked (the latest `effects` run),
+with its interval, or plainly that there is no estimate yet."""
 
 from __future__ import annotations
 
+import json
+import math
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +19,7 @@ import pytest
 
 from features.reconcile.output import write_outputs
 from features.reconcile.run import reconcile
+from features.synthetic import generate_county
 from features.validate import load_tables
 from serving.auth import Scope
 from serving.store.places import Place
@@ -109,3 +116,68 @@ def test_a_case_worker_of_another_township_sees_none_and_is_told(phone, reconcil
     empty.wait_for(state="visible")
     assert "没有未入学适龄儿童的记录" in empty.inner_text()
     assert phone.locator("#ne-body tr").count() == 0 and phone.locator("#ne-table").is_hidden()
+
+
+def _pts(share: float) -> str:
+    """Percentage points as effects.js writes them (JS rounding, a real minus sign)."""
+    p = math.floor(share * 1000 + 0.5) / 10
+    return f"{'+' if p > 0 else '−' if p < 0 else ''}{abs(p):.1f}"
+
+
+def _effects_run(tmp: Path) -> dict:
+    """A real `dropout-risk effects` run on a generated county with a known visit effect."""
+    data = tmp / "county"
+    generate_county(data, students=1000, years=2, seed=21, visit_effect=0.6)
+    env = {**os.environ, "DROPOUT_RISK_HOME": str(tmp / "home")}
+    env.pop("DROPOUT_RISK_DB", None)
+    snapshots = "2022-09-01,2023-03-01,2023-09-01,2024-03-01"
+    done = subprocess.run(
+        [sys.executable, "-m", "dropout_risk.cli", "effects", str(data), "--snapshots", snapshots],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads((tmp / "home" / "effects" / "latest.json").read_text(encoding="utf-8"))
+
+
+def test_the_page_says_whether_visits_worked_with_the_interval(
+    phone, site: Site, tmp_path: Path
+) -> None:
+    # Before any run: said plainly, and no figure at all.
+    sign_in(phone, site, "t0", "/effects")
+    none = phone.locator("#ef-none")
+    none.wait_for(state="visible")
+    assert "还没有走访效果的估计" in none.inner_text()
+    assert phone.locator("#ef-body").is_hidden()
+
+    run = _effects_run(tmp_path)
+    target = site.home / "effects" / "latest.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    phone.reload()
+    summary = phone.locator("#ef-summary")
+    summary.wait_for(state="visible")
+    words = summary.inner_text()
+    more_or_less = "低" if run["att"] < 0 else "高"
+    assert f"比例{more_or_less} {_pts(abs(run['att'])).lstrip('+')} 个百分点" in words
+    interval = f"95% 区间 {_pts(run['ci_low'])} 至 {_pts(run['ci_high'])} 个百分点"
+    assert interval in words and f"依据 {run['n_treated']} 次走访" in words
+    n = run["naive"]
+    naive = phone.locator("#ef-naive").inner_text()
+    assert (
+        f"{_pts(n['att'])} 个百分点（95% 区间 {_pts(n['ci_low'])} 至 {_pts(n['ci_high'])}）"
+        in naive
+    )
+    assert "误导" in phone.locator("#ef-body").inner_text()
+    # The interval straddles 0 or not, and the page says which.
+    straddles = run["ci_low"] <= 0 <= run["ci_high"]
+    assert phone.locator("#ef-unclear").is_visible() == straddles
+    # The plot: one interval per tier with an estimate, the overall, the naive.
+    tiers = [g for g in run["by_group"] if g["group"].startswith("tier") and g["att"] is not None]
+    assert phone.locator("#ef-plot svg line[data-ci]").count() == len(tiers) + 2
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(phone, "effects-phone-zh")
+
+    phone.get_by_role("button", name="Switch to English").click()
+    english = phone.locator("#ef-summary").inner_text()
+    assert f"(95% interval {_pts(run['ci_low'])} to {_pts(run['ci_high'])} points" in english
+    assert "naive comparison" in phone.locator("#ef-naive").inner_text()

@@ -45,6 +45,7 @@ function renderEffects() {
     ? t("effects_naive", { att: effectPoints(n.att), low: effectPoints(n.ci_low), high: effectPoints(n.ci_high) })
     : "";
   const tiers = tierRows(e);
+  $("ef-predicted").hidden = !tiers.some((g) => g.group !== "tier");
   $("ef-tiers").replaceChildren(
     ...tiers
       .filter((g) => !hasInterval(g))
