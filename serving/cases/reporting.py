@@ -45,5 +45,5 @@ def export_for(
         }
         rows, _ = list_cases(conn, who, within, on, _ALL, 0)
         open_rows = [r for r in rows if r.state in OPEN_STATES]
-        store._audit(conn, who, [r.student_id for r in open_rows], endpoint, "list")
+        store._audit(conn, who, [(r.county, r.student_id) for r in open_rows], endpoint, "list")
     return report_xlsx(period, on, by_level, open_rows, lang)

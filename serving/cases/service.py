@@ -33,8 +33,13 @@ class CaseService:
     def __init__(self, store: ScoreStore) -> None:
         self.store = store
 
-    def _audit(self, conn: Connection, who: Principal, ids: Sequence[str], ep: str, act: str):
-        self.store._audit(conn, who, list(ids), ep, act)
+    def _audit(
+        self, conn: Connection, who: Principal, keys: Sequence[tuple[str | None, str]], ep: str,
+        act: str,
+    ):  # fmt: skip
+        """Audit (county, student_id) pairs; a write commits its row in `conn`'s transaction
+        (the audit writer would wait on the lock this transaction holds)."""
+        self.store._audit(conn, who, list(keys), ep, act, with_write=act == "write")
 
     def list(
         self,
@@ -47,7 +52,7 @@ class CaseService:
     ) -> tuple[list[CaseRow], int]:
         with self.store.engine.begin() as conn:
             rows, total = list_cases(conn, who, filters, today, limit, offset)
-            self._audit(conn, who, [r.student_id for r in rows], endpoint, "list")
+            self._audit(conn, who, [(r.county, r.student_id) for r in rows], endpoint, "list")
         return rows, total
 
     def returnees(
@@ -55,18 +60,20 @@ class CaseService:
     ) -> list[Returnee]:
         with self.store.engine.begin() as conn:
             rows = returnees(conn, who, today, limit)
-            self._audit(conn, who, [r.case.student_id for r in rows], endpoint, "list")
+            keys = [(r.case.county, r.case.student_id) for r in rows]
+            self._audit(conn, who, keys, endpoint, "list")
         return rows
 
     def get(self, who: Principal, case_id: int, today: dt.date, endpoint: str) -> CaseDetail | None:
         with self.store.engine.begin() as conn:
             detail = case_detail(conn, who, case_id, today)
             if detail is not None:
-                self._audit(conn, who, [detail.case.student_id], endpoint, "read")
+                key = (detail.case.county, detail.case.student_id)
+                self._audit(conn, who, [key], endpoint, "read")
         return detail
 
     def _visible(self, conn: Connection, who: Principal, case_id: int) -> Any:
-        query = select(Case.id, Case.student_id).where(Case.id == case_id)
+        query = select(Case.id, Case.student_id, Case.county).where(Case.id == case_id)
         clause = case_scope(who.scope)
         return conn.execute(query if clause is None else query.where(clause)).first()
 
@@ -93,7 +100,7 @@ class CaseService:
                 return None
             check_not_future(on, today)
             ledger.move_case(conn, case_id, to, on, reason, plan, who.user_id)
-            self._audit(conn, who, [row.student_id], endpoint, "write")
+            self._audit(conn, who, [(row.county, row.student_id)], endpoint, "write")
         return self.get(who, case_id, today, endpoint)
 
     def set_team(
@@ -116,7 +123,7 @@ class CaseService:
                 if lead_id is None:
                     raise TransitionRefused(f"no user named {lead!r} to lead the case", 422)
             ledger.set_team(conn, case_id, lead_id, members, due, who.user_id)
-            self._audit(conn, who, [row.student_id], endpoint, "write")
+            self._audit(conn, who, [(row.county, row.student_id)], endpoint, "write")
         return self.get(who, case_id, today, endpoint)
 
     def add_visit(
@@ -136,7 +143,7 @@ class CaseService:
                 return None
             check_not_future(visited_on, today)
             ledger.add_visit(conn, case_id, visited_on, visitor, notes, due, who.user_id)
-            self._audit(conn, who, [row.student_id], endpoint, "write")
+            self._audit(conn, who, [(row.county, row.student_id)], endpoint, "write")
         return self.get(who, case_id, today, endpoint)
 
     def open(
@@ -154,13 +161,13 @@ class CaseService:
         with self.store.engine.begin() as conn:
             place = self._place(conn, who, student_id, county)
             if place is None:
-                self._audit(conn, who, [student_id], endpoint, "not_found")
+                self._audit(conn, who, [(county, student_id)], endpoint, "not_found")
                 return None
             if not may_move(who):
                 raise NotAllowed("only county and township case workers open cases")
             check_not_future(on, today)
             case_id = ledger.open_case(conn, student_id, place, state, on, reason, who.user_id)
-            self._audit(conn, who, [student_id], endpoint, "write")
+            self._audit(conn, who, [(place.county, student_id)], endpoint, "write")
         return self.get(who, case_id, today, endpoint)
 
     def _place(

@@ -129,3 +129,44 @@ def test_a_later_run_that_finds_nobody_replaces_the_older_list(tmp_path: Path) -
     assert latest_not_enrolled(tmp_path).empty
     until = pd.Timestamp("2023-11-01")  # a sync dated before the newer run still sees the older
     assert latest_not_enrolled(tmp_path, until=until)["name"].tolist() == ["甲"]
+
+
+def test_the_township_reads_and_counts_those_cases(tmp_path: Path, home: Path) -> None:
+    """The ledger's cases API and monitoring take a case with no school in their stride."""
+    from fastapi.testclient import TestClient
+
+    from dropout_risk.settings import get_settings
+    from serving.app import create_app
+    from serving.auth import Scope
+    from serving.lifecycle import ModelLifecycle
+    from serving.store.places import Place
+    from tests.serving.serving_model import make_scorer
+
+    _run(home, hand_county(tmp_path / "county"), AS_OF, "county")
+    get_settings.cache_clear()
+    store = ScoreStore.open(f"sqlite:///{home / 'scores.sqlite'}", migrate=False)
+    assert sync_not_enrolled(store.engine, home, dt.date(2023, 10, 20)).opened == 2
+    places = [Place("Lanxi", "Hongqi", "001"), Place("Lanxi", "Shanbei", "002")]
+    tokens = {
+        who: {
+            "Authorization": "Bearer " + store.add_user(who, "caseworker", Scope.parse(s), places)
+        }
+        for who, s in [("hongqi", "township:Lanxi/Hongqi"), ("shanbei", "township:Lanxi/Shanbei")]
+    }
+    models = ModelLifecycle("http://127.0.0.1:9", tmp_path / "cache", poll_seconds=0)
+    models.use(make_scorer("7"), "7")
+    try:
+        with TestClient(create_app(get_settings(), store=store, models=models)) as client:
+            mine = client.get("/v1/cases", headers=tokens["hongqi"]).json()
+            assert sorted(c["name"] for c in mine["cases"]) == ["李小红", "陈静"]
+            one = client.get(f"/v1/cases/{mine['cases'][0]['id']}", headers=tokens["hongqi"])
+            assert one.status_code == 200, one.text
+            assert client.get("/v1/cases", headers=tokens["shanbei"]).json()["total"] == 0
+            counts = client.get(
+                "/v1/monitoring", headers=tokens["hongqi"], params={"level": "township"}
+            )
+            assert counts.status_code == 200, counts.text
+            assert counts.json()["total"]["suspected"] == 2
+    finally:
+        store.close()
+        get_settings.cache_clear()
