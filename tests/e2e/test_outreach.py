@@ -5,6 +5,7 @@ with its interval, or plainly that there is no estimate yet."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import os
@@ -22,6 +23,7 @@ from features.reconcile.run import reconcile
 from features.synthetic import generate_county
 from features.validate import load_tables
 from serving.auth import Scope
+from serving.cases.unregistered import sync_not_enrolled
 from serving.store.places import Place
 from tests.e2e import test_page
 from tests.e2e.test_page import PHONE, TIMEOUT_MS, Site, shoot, sign_in
@@ -181,3 +183,24 @@ def test_the_page_says_whether_visits_worked_with_the_interval(
     english = phone.locator("#ef-summary").inner_text()
     assert f"(95% interval {_pts(run['ci_low'])} to {_pts(run['ci_high'])} points" in english
     assert "naive comparison" in phone.locator("#ef-naive").inner_text()
+
+
+def test_cases_sync_puts_them_on_the_cases_page(phone, reconciled: Site) -> None:
+    """After `cases sync`, the same children are suspected cases of the township, with no
+    school and the reason in words."""
+    site = reconciled
+    store = site.store()
+    try:
+        assert sync_not_enrolled(store.engine, site.home, dt.date(2023, 10, 20)).opened == 2
+    finally:
+        store.close()
+    sign_in(phone, site, "hongqi", "/not-enrolled")
+    phone.goto(site.url + "/cases")
+    rows = phone.locator("tr[data-case]")
+    rows.first.wait_for()
+    texts = sorted(rows.all_inner_texts())
+    assert len(texts) == 2 and "李小红" in texts[0] and "陈静" in texts[1]
+    assert all("未入学 / Hongqi" in text for text in texts)
+    rows.first.get_by_role("link").click()
+    phone.locator("#c-card-sub").wait_for(state="visible")
+    assert "户籍在册、没有学籍" in phone.locator("body").inner_text()
