@@ -41,9 +41,11 @@ class Site:
     tokens: dict[str, str]
 
     def ids(self, township: str) -> list[str]:
-        """Student ids of a township, highest risk first (the watchlist's order)."""
-        rows = self.batch[self.batch["township"] == township]
-        return list(rows.sort_values(["risk", "student_id"], ascending=[False, True])["student_id"])
+        """Student ids of a township, highest risk first, equal risks in the batch's rank (the
+        one tie rule); children past compulsory-school age are not on the list."""
+        rows = self.batch[(self.batch["township"] == township) & (self.batch["tier"] != "past_age")]
+        order = rows.sort_values(["risk", "rank_in_county"], ascending=[False, True])
+        return list(order["student_id"])
 
     def row(self, student_id: str) -> pd.Series:
         return self.batch.set_index("student_id").loc[student_id]
