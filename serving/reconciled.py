@@ -21,20 +21,27 @@ FILE = "residents.parquet"
 COLUMNS = ["county", "township", "village", "name", "age", "status", "as_of"]
 
 
-def latest_not_enrolled(home: Path) -> pd.DataFrame:
-    """The not_enrolled rows of each county's latest reconciliation (empty when none)."""
+def latest_not_enrolled(
+    home: Path, columns: list[str] = COLUMNS, until: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """The not_enrolled rows of each county's latest reconciliation (empty when none);
+    `until`: only runs as of that date or before; `columns`: more than the visit list's."""
+    columns = list(dict.fromkeys([*COLUMNS, *columns]))
     frames = []
     for path in sorted((Path(home) / "reconcile").glob(f"*/{FILE}")):
         try:
-            frame = pd.read_parquet(path, columns=COLUMNS)
+            frame = pd.read_parquet(path, columns=columns)
         except (OSError, ValueError, KeyError):  # a run being written, or foreign: skip it
             continue
-        frames.append(frame.loc[frame["status"] == "not_enrolled"])
+        if until is not None:
+            frame = frame.loc[frame["as_of"] <= until]
+        frames.append(frame)
     if not frames:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=columns)
     rows = pd.concat(frames, ignore_index=True)
+    # The latest run of a county counts even when it found nobody: older runs are history.
     latest = rows.groupby("county")["as_of"].transform("max")
-    return rows.loc[rows["as_of"] == latest]
+    return rows.loc[(rows["as_of"] == latest) & (rows["status"] == "not_enrolled")]
 
 
 def in_scope(rows: pd.DataFrame, scope: Scope) -> pd.DataFrame:

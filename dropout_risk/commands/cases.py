@@ -29,6 +29,19 @@ def run_sync(store, tables, as_of: dt.date, absent_days: int, close_days: int): 
             rules,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
+    return _with_not_enrolled(store, as_of, report)
+
+
+def _with_not_enrolled(store, as_of: dt.date, report):  # noqa: ANN001
+    """Children of the latest `reconcile` run whom no school lists: suspected cases too."""
+    from serving.cases.unregistered import sync_not_enrolled
+
+    extra = sync_not_enrolled(store.engine, get_settings().home, as_of)
+    report.opened += extra.opened
+    report.moved += extra.moved
+    report.skipped += extra.skipped
+    report.by_state = extra.by_state
+    report.not_enrolled = extra.opened
     return report
 
 
@@ -37,7 +50,12 @@ def describe(report) -> str:  # noqa: ANN001
     return (
         f"Cases: {report.opened:,} opened, {report.moved:,} moved, "
         f"{report.relocated:,} followed a child to a new school; in the ledger: {states}."
-    )
+    ) + _not_enrolled_words(report)
+
+
+def _not_enrolled_words(report) -> str:  # noqa: ANN001
+    n = getattr(report, "not_enrolled", 0)
+    return f" {n:,} opened for school-age children in no school register." if n else ""
 
 
 @cases_app.command("sync")

@@ -160,7 +160,11 @@ def score_pairs(sides: Sides, floor: float = REVIEW_WEIGHT, threads: int = 2) ->
         input_table_aliases=["students", "residents"],
         set_up_basic_logging=False,
     )
+    # DuckDB's seeded sample is repeatable only on one thread: the same data must give the
+    # same weights whatever the machine's load (the row-order test caught two threads drifting).
+    connection.execute("SET threads = 1").fetchall()
     linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
+    connection.execute(f"SET threads = {int(threads)}").fetchall()
     predicted = linker.inference.predict(threshold_match_weight=floor)
     pairs = predicted.as_pandas_dataframe()
     connection.close()

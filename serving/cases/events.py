@@ -121,8 +121,13 @@ def _plans(tables: Tables, r: pd.DataFrame) -> np.ndarray:
     ids = r["student_id"].to_numpy()
     before = enr.reindex(pd.MultiIndex.from_arrays([ids, r["left_on"].map(school_year_of)]))
     after = enr.reindex(pd.MultiIndex.from_arrays([ids, r["returned_on"].map(school_year_of)]))
-    same = before.to_numpy() == after.to_numpy()
+    # None for a missing school on either side: pd.NA would refuse the comparison.
+    same = _plain(before) == _plain(after)
     return np.where(same | pd.isna(after.to_numpy()), "original_class", "new_class")
+
+
+def _plain(values: pd.Series) -> np.ndarray:
+    return values.astype(object).where(values.notna(), None).to_numpy()
 
 
 def long_absences(tables: Tables, as_of: pd.Timestamp, rules: SyncRules) -> pd.DataFrame:

@@ -58,6 +58,16 @@ def build_router() -> APIRouter:
         """The printable visit list (after sign-in)."""
         return shell(request)
 
+    @router.get("/not-enrolled", response_class=HTMLResponse)
+    def not_enrolled_page(request: Request) -> HTMLResponse:
+        """School-age children in no school's register: a list to visit (after sign-in)."""
+        return shell(request)
+
+    @router.get("/effects", response_class=HTMLResponse)
+    def effects_page(request: Request) -> HTMLResponse:
+        """Did the visits work? The latest estimate in plain words (after sign-in)."""
+        return shell(request)
+
     @router.get("/students/{student_id}", response_class=HTMLResponse)
     def student_page(request: Request, student_id: str) -> HTMLResponse:
         """A student's card; the same shell for every id, so the path reveals nothing."""

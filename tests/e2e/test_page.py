@@ -45,9 +45,9 @@ class Site:
     tokens: dict[str, str]
 
     def ids(self, township: str) -> list[str]:
-        """Student ids of a township, highest risk first (the watchlist's order: equal risks
-        by the one tie rule, i.e. by rank in the county)."""
-        rows = self.batch[self.batch["township"] == township]
+        """Student ids of a township, highest risk first, equal risks in the batch's rank (the
+        one tie rule); children past compulsory-school age are not on the list."""
+        rows = self.batch[(self.batch["township"] == township) & (self.batch["tier"] != "past_age")]
         order = rows.sort_values(["risk", "rank_in_county"], ascending=[False, True])
         return list(order["student_id"])
 

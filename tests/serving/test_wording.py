@@ -40,3 +40,17 @@ def test_the_wordings_the_issue_found_are_gone() -> None:
     assert "3rd percentile" in describe("score_percentile", 3, "en")
     assert describe("over_age", 1, "en").endswith("1 year")
     assert "超出本年级正常年龄" not in describe("over_age", 2, "zh")
+
+
+def test_every_key_of_every_page_script_is_in_both_catalogues() -> None:
+    """page.html loads more scripts than page.js (outreach.js, effects.js): their keys too."""
+    template = (WEB / "templates" / "page.html").read_text(encoding="utf-8")
+    scripts = re.findall(r'<script src="/static/(\w+\.js)"', template)
+    assert "page.js" in scripts and len(scripts) > 1
+    used: set[str] = set()
+    for name in scripts:
+        script = (WEB / "static" / name).read_text(encoding="utf-8")
+        used |= set(re.findall(r'\bt\("(\w+)"', script))
+        used |= set(re.findall(r'status\("(\w+)"\)', script))
+    for lang in LANGS:
+        assert not used - table(lang).keys(), (lang, used - table(lang).keys())

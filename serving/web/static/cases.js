@@ -21,6 +21,7 @@ const WORDS = {
     col_place: "学校 / 乡镇", col_lead: "包保责任人", col_due: "下次走访",
     returnees_heading: "复学学生（未销号）", back: "返回案件列表", move_heading: "变更状态",
     to: "改为", date: "日期", plan: "复学安置", reason: "原因", save: "保存",
+    not_in_school_register: "户籍在册、没有学籍（户籍与学籍比对）", no_school: "未入学",
     team_heading: "“1 + N” 包保团队", team_edit: "调整团队",
     members_help: "成员（每行：姓名, 角色, 电话）", history_heading: "经过",
     visit_heading: "记录走访", visitor: "走访人", notes: "情况",
@@ -46,6 +47,7 @@ const WORDS = {
     col_since: "Since", col_place: "School / township", col_lead: "Lead mentor",
     col_due: "Next visit", returnees_heading: "Returnees (case still open)",
     back: "Back to cases", move_heading: "Move the case", to: "To", date: "Date", plan: "Plan",
+    not_in_school_register: "in the household register, in no school register", no_school: "in no school",
     reason: "Reason", save: "Save", team_heading: "The \"1 + N\" team", team_edit: "Change the team",
     members_help: "Members (one a line: name, role, phone)", history_heading: "History",
     visit_heading: "Record a visit", visitor: "Visitor", notes: "Notes",
@@ -155,7 +157,7 @@ function caseRow(c) {
       el("a", { href: `/cases/${c.id}`, "data-cnav": "", text: c.name || c.student_id })),
     el("td", { "data-label": t("state") }, badge(c.state)),
     el("td", { "data-label": t("col_since"), text: c.state_on }),
-    el("td", { "data-label": t("col_place"), text: `${c.school_id} / ${c.township}` }),
+    el("td", { "data-label": t("col_place"), text: `${c.school_id || t("no_school")} / ${c.township}` }),
     el("td", { "data-label": t("col_lead"), text: c.lead || t("no_lead") }),
     due);
 }
@@ -178,7 +180,7 @@ async function openCard(id) {
 function renderCard() {
   const { case: c, team, transitions, visits } = state.card;
   $("c-card-h").textContent = c.name || c.student_id;
-  $("c-card-sub").textContent = `${c.student_id} · ${c.school_id} · ${c.township} · ${c.county} · ${t("episode", { n: c.episode })}`;
+  $("c-card-sub").textContent = `${c.student_id} · ${c.school_id || t("no_school")} · ${c.township} · ${c.county} · ${t("episode", { n: c.episode })}`;
   $("c-card-state").replaceWith(Object.assign(badge(c.state), { id: "c-card-state" }));
   $("c-card-since").textContent = t("since", { date: c.state_on });
   $("c-card-plan").textContent = c.plan ? t("plan_is", { plan: t(c.plan) }) : "";

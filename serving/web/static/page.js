@@ -48,6 +48,8 @@ function setLang(lang) {
   if (state.card && !$("card-view").hidden) renderCard();
   if (!$("notfound-view").hidden) renderNotFound();
   if (state.visitList && !$("visitlist-view").hidden) renderVisitList();
+  if (state.notEnrolled && !$("notenrolled-view").hidden) renderNotEnrolled();
+  if (state.effects !== undefined && !$("effects-view").hidden) renderEffects();
   status(state.statusKey);
 }
 
@@ -111,7 +113,9 @@ async function apiJson(path) {
 
 // ---- views and routing -------------------------------------------------------------------
 
-const VIEWS = ["signin-view", "list-view", "card-view", "visitlist-view", "notfound-view"];
+const VIEWS = [
+  "signin-view", "list-view", "card-view", "visitlist-view", "notenrolled-view", "effects-view", "notfound-view",
+];
 
 function show(view) {
   for (const id of VIEWS) $(id).hidden = id !== view;
@@ -142,6 +146,8 @@ async function route() {
     const match = location.pathname.match(/^\/students\/([^/]+)\/?$/);
     if (match) await openCard(decodeURIComponent(match[1]));
     else if (location.pathname === "/visit-list") await openVisitList();
+    else if (location.pathname === "/not-enrolled") await openNotEnrolled(); // outreach.js
+    else if (location.pathname === "/effects") await openEffects(); // effects.js
     else await openList();
   } catch (error) {
     if (error instanceof SignedOut) return;
@@ -211,7 +217,8 @@ function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   // Ends the cookie session on the server too (the cookie itself is out of the script's reach).
   if (!hadToken) fetch("/v1/session", { method: "DELETE", credentials: "same-origin" }).catch(() => {});
-  state.me = state.list = state.card = state.schools = state.visitList = null;
+  state.me = state.list = state.card = state.schools = state.visitList = state.notEnrolled = null;
+  state.effects = undefined;
   $("watchlist-body").replaceChildren();
   show("signin-view");
   if (location.pathname !== "/") history.replaceState(null, "", "/");
@@ -688,6 +695,7 @@ function start() {
   $("vl-form").addEventListener("submit", applyVisitListFilters);
   $("vl-print").addEventListener("click", () => window.print());
   $("more").addEventListener("click", () => loadMore().catch(() => status("error")));
+  $("ne-more").addEventListener("click", () => moreNotEnrolled().catch(() => status("error")));
   $("visit-form").addEventListener("submit", (e) => recordVisit(e).catch(() => status("error")));
   document.addEventListener("click", onNavClick);
   window.addEventListener("popstate", route);
