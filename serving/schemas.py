@@ -215,3 +215,6 @@ class Me(BaseModel):
     tiers: dict[str, int]
     schools: list[str]
     townships: list[str]
+    counties: list[str] = Field(
+        description="Counties in scope: a student id is unique only within its county."
+    )

@@ -34,4 +34,5 @@ def me(who: CurrentUser, store: Store, models: Models) -> Me:
         tiers=summary.tiers_in_scope,
         schools=summary.schools,
         townships=summary.townships,
+        counties=summary.counties,
     )

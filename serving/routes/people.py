@@ -73,10 +73,14 @@ def _out(contact: Contact | None) -> ContactOut | None:
 @router.get("/schools", response_model=list[School])
 def schools_in_scope(who: CurrentUser, store: Store) -> list[School]:
     """Names of the schools in your scope."""
-    ids = set(store.scope_summary(who).schools)
+    summary = store.scope_summary(who)
+    # Every scope but `all` lies in one county, so (county, school) pairs are exact.
+    ids, counties = set(summary.schools), set(summary.counties)
     names = school_names(store.engine)
     return [
-        School(county=c, school_id=s, name=n) for (c, s), n in sorted(names.items()) if s in ids
+        School(county=c, school_id=s, name=n)
+        for (c, s), n in sorted(names.items())
+        if s in ids and c in counties
     ]
 
 

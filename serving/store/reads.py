@@ -204,7 +204,10 @@ class Reads(AuditTrail):
             townships = conn.execute(
                 select(Score.township).where(*scoped).distinct().order_by(Score.township)
             ).scalars()
-            schools, townships = list(schools), list(townships)
+            counties = conn.execute(
+                select(Score.county).where(*scoped).distinct().order_by(Score.county)
+            ).scalars()
+            schools, townships, counties = list(schools), list(townships), list(counties)
             as_of = conn.execute(select(Batch.as_of).where(Batch.id == latest_published())).first()
         return ScopeSummary(
             as_of=as_date(as_of[0]) if as_of else None,
@@ -212,4 +215,5 @@ class Reads(AuditTrail):
             tiers_in_batch={t: int(n) for t, n in in_batch},
             schools=schools,
             townships=townships,
+            counties=counties,
         )

@@ -110,3 +110,4 @@ class ScopeSummary:
     tiers_in_batch: dict[str, int]
     schools: list[str]
     townships: list[str]
+    counties: list[str]

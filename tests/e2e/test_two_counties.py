@@ -105,6 +105,11 @@ def test_a_township_worker_created_before_the_first_batch_sees_only_their_county
         listed = httpx.get(f"{url}/v1/watchlist?limit=500", headers=w).json()
         assert listed["total"] == len(mine)
         assert {s["county"] for s in listed["students"]} == {"青山县"}
+        assert httpx.get(f"{url}/v1/me", headers=w).json()["counties"] == ["青山县"]
+        assert sorted(httpx.get(f"{url}/v1/me", headers=r).json()["counties"]) == [
+            "绿水县",
+            "青山县",
+        ]
         sid = shared[0]
         card = httpx.get(f"{url}/v1/students/{sid}", headers=w).json()
         assert card["name"] == mine[sid]["name"] and card["county"] == "青山县"

@@ -144,7 +144,7 @@ async function route() {
     }
     if (!state.schools) await loadSchools();
     const match = location.pathname.match(/^\/students\/([^/]+)\/?$/);
-    if (match) await openCard(decodeURIComponent(match[1]));
+    if (match) await openCard(decodeURIComponent(match[1]), new URLSearchParams(location.search).get("county"));
     else if (location.pathname === "/visit-list") await openVisitList();
     else if (location.pathname === "/not-enrolled") await openNotEnrolled(); // outreach.js
     else if (location.pathname === "/effects") await openEffects(); // effects.js
@@ -302,8 +302,12 @@ function renderCapacity() {
   $("capacity-how").textContent = t("capacity_how", vars);
 }
 
+// Ids are unique within a county only: the link names the child's county too.
+const studentPath = (id, county) =>
+  `/students/${encodeURIComponent(id)}` + (county ? `?county=${encodeURIComponent(county)}` : "");
+
 function studentLink(student) {
-  const href = `/students/${encodeURIComponent(student.student_id)}`;
+  const href = studentPath(student.student_id, student.county);
   return el("a", { href, "data-nav": "", text: student.name || t("no_name") });
 }
 
@@ -388,11 +392,17 @@ function search(event) {
 
 // ---- the student card --------------------------------------------------------------------
 
-async function openCard(studentId) {
-  const response = await api(`/v1/students/${encodeURIComponent(studentId)}`);
-  if (response.status === 404) {
+// The API for one child: its county pins the child when an id is in several counties.
+const studentApi = (id, county, rest = "") =>
+  `/v1/students/${encodeURIComponent(id)}${rest}` + (county ? `?county=${encodeURIComponent(county)}` : "");
+
+async function openCard(studentId, county = null) {
+  const response = await api(studentApi(studentId, county));
+  if (response.status === 404 || response.status === 409) {
+    // 409: children of several counties in this scope have the id; let the reader choose.
     state.card = null;
     state.missingId = studentId;
+    state.ambiguous = response.status === 409;
     show("notfound-view");
     renderNotFound();
     $("nf-h").focus();
@@ -400,12 +410,12 @@ async function openCard(studentId) {
   }
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const student = await response.json();
-  const base = `/v1/students/${encodeURIComponent(studentId)}`;
+  const where = student.county;
   const [history, visits, contact] = await Promise.all([
-    apiJson(`${base}/history`),
-    apiJson(`${base}/visits`),
+    apiJson(studentApi(studentId, where, "/history")),
+    apiJson(studentApi(studentId, where, "/visits")),
     // Contact details are for case workers in scope; anyone else simply sees no panel.
-    api(`${base}/contact`).then((r) => (r.ok ? r.json() : null)),
+    api(studentApi(studentId, where, "/contact")).then((r) => (r.ok ? r.json() : null)),
   ]);
   state.card = { student, history, visits, contact };
   show("card-view");
@@ -415,7 +425,13 @@ async function openCard(studentId) {
 }
 
 function renderNotFound() {
-  $("nf-text").textContent = t("not_found_text", { id: state.missingId });
+  const id = state.missingId;
+  $("nf-h").textContent = t(state.ambiguous ? "ambiguous_heading" : "not_found_heading");
+  $("nf-text").textContent = t(state.ambiguous ? "ambiguous_text" : "not_found_text", { id });
+  const counties = state.ambiguous ? state.me.counties : [];
+  $("nf-choices").replaceChildren(
+    ...counties.map((c) => el("li", {}, el("a", { href: studentPath(id, c), "data-nav": "", text: c }))),
+  );
 }
 
 function renderCard() {
@@ -651,7 +667,8 @@ async function recordVisit(event) {
     outcome: form.get("outcome"),
     notes: String(form.get("notes") || ""),
   });
-  const response = await api(`/v1/students/${encodeURIComponent(id)}/visits`, { method: "POST", body });
+  const visitsApi = studentApi(id, state.card.student.county, "/visits");
+  const response = await api(visitsApi, { method: "POST", body });
   if (!response.ok) {
     const detail = await response.json().catch(() => ({}));
     const why = Array.isArray(detail.detail)
@@ -661,7 +678,7 @@ async function recordVisit(event) {
     $("visit-error").hidden = false;
     return;
   }
-  state.card.visits = await apiJson(`/v1/students/${encodeURIComponent(id)}/visits`);
+  state.card.visits = await apiJson(visitsApi);
   if (state.list) state.list.lastVisits[id] = state.card.visits.at(-1)?.date;
   renderVisits();
   resetVisitForm();
