@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import typer
 
-from dropout_risk.commands import cases, data, demo, effects, ingest, reconcile, serve, train
+from dropout_risk.commands import (
+    cases,
+    data,
+    demo,
+    effects,
+    ingest,
+    reconcile,
+    serve,
+    train,
+    users,
+)
 
 app = typer.Typer(
     name="dropout-risk",
@@ -23,6 +33,7 @@ data.register(app)
 ingest.register(app)
 train.register(app)
 serve.register(app)
+users.register(app)
 cases.register(app)
 reconcile.register(app)
 effects.register(app)

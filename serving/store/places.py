@@ -31,18 +31,21 @@ def places_from_data(data_dir: Path) -> list[Place]:
     files = find_table_files(Path(data_dir), "schools")
     if not files:
         raise UserError(f"{data_dir}: no schools.csv or schools.parquet to check the scope against")
-    try:
-        table = read_table_file(files[0], "schools").data
-    except FileProblem as exc:
-        raise UserError(str(exc)) from exc
-    missing = {"school_id", "county", "township"} - set(table.column_names)
-    if missing:
-        raise UserError(f"{files[0]}: no column {', '.join(sorted(missing))}")
-    columns = [
-        [str(v).strip() for v in table.column(c).to_pylist()]
-        for c in ("county", "township", "school_id")
-    ]
-    return [Place(*row) for row in zip(*columns, strict=True)]
+    places = []
+    for path in files:  # one file, or the pieces of a split export
+        try:
+            table = read_table_file(path, "schools").data
+        except FileProblem as exc:
+            raise UserError(str(exc)) from exc
+        missing = {"school_id", "county", "township"} - set(table.column_names)
+        if missing:
+            raise UserError(f"{path}: no column {', '.join(sorted(missing))}")
+        columns = [
+            [str(v).strip() for v in table.column(c).to_pylist()]
+            for c in ("county", "township", "school_id")
+        ]
+        places += [Place(*row) for row in zip(*columns, strict=True)]
+    return places
 
 
 def _examples(names: Iterable[str]) -> str:
