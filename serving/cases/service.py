@@ -6,7 +6,7 @@ Out of scope answers exactly like missing (None), so case ids cannot be probed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -19,8 +19,9 @@ from serving.cases.returnees import Returnee, returnees
 from serving.cases.rules import TransitionRefused, check_not_future
 from serving.cases.scope import case_scope, may_move
 from serving.cases.views import CaseDetail, CaseRow, case_detail, list_cases
-from serving.models import Batch, Score, User
+from serving.models import Score, User
 from serving.store import ScoreStore
+from serving.store.scope import latest_published, scope_clause
 
 
 class NotAllowed(Exception):
@@ -88,6 +89,24 @@ class CaseService:
             raise NotAllowed("only county and township case workers move cases and assign teams")
         return row
 
+    def _write(
+        self,
+        who: Principal,
+        case_id: int,
+        mover: bool,
+        today: dt.date,
+        endpoint: str,
+        change: Callable[[Connection], None],
+    ) -> CaseDetail | None:
+        """Apply `change` to a case in scope and audit it; None when the case is not visible."""
+        with self.store.engine.begin() as conn:
+            row = self._writable(conn, who, case_id, mover)
+            if row is None:
+                return None
+            change(conn)
+            self._audit(conn, who, [(row.county, row.student_id)], endpoint, "write")
+        return self.get(who, case_id, today, endpoint)
+
     def move(
         self,
         who: Principal,
@@ -99,14 +118,11 @@ class CaseService:
         today: dt.date,
         endpoint: str,
     ) -> CaseDetail | None:
-        with self.store.engine.begin() as conn:
-            row = self._writable(conn, who, case_id, mover=True)
-            if row is None:
-                return None
+        def change(conn: Connection) -> None:
             check_not_future(on, today)
             ledger.move_case(conn, case_id, to, on, reason, plan, who.user_id)
-            self._audit(conn, who, [(row.county, row.student_id)], endpoint, "write")
-        return self.get(who, case_id, today, endpoint)
+
+        return self._write(who, case_id, True, today, endpoint, change)
 
     def set_team(
         self,
@@ -118,18 +134,15 @@ class CaseService:
         today: dt.date,
         endpoint: str,
     ) -> CaseDetail | None:
-        with self.store.engine.begin() as conn:
-            row = self._writable(conn, who, case_id, mover=True)
-            if row is None:
-                return None
+        def change(conn: Connection) -> None:
             lead_id = None
             if lead:
                 lead_id = conn.execute(select(User.id).where(User.name == lead)).scalar()
                 if lead_id is None:
                     raise TransitionRefused(f"no user named {lead!r} to lead the case", 422)
             ledger.set_team(conn, case_id, lead_id, members, due, who.user_id)
-            self._audit(conn, who, [(row.county, row.student_id)], endpoint, "write")
-        return self.get(who, case_id, today, endpoint)
+
+        return self._write(who, case_id, True, today, endpoint, change)
 
     def add_visit(
         self,
@@ -142,14 +155,11 @@ class CaseService:
         today: dt.date,
         endpoint: str,
     ) -> CaseDetail | None:
-        with self.store.engine.begin() as conn:
-            row = self._writable(conn, who, case_id, mover=False)
-            if row is None:
-                return None
+        def change(conn: Connection) -> None:
             check_not_future(visited_on, today)
             ledger.add_visit(conn, case_id, visited_on, visitor, notes, due, who.user_id)
-            self._audit(conn, who, [(row.county, row.student_id)], endpoint, "write")
-        return self.get(who, case_id, today, endpoint)
+
+        return self._write(who, case_id, False, today, endpoint, change)
 
     def open(
         self,
@@ -178,21 +188,13 @@ class CaseService:
     def _place(
         self, conn: Connection, who: Principal, student_id: str, county: str | None
     ) -> Place | None:
-        latest = (
-            select(Batch.id)
-            .where(Batch.published_at.is_not(None))
-            .order_by(Batch.published_at.desc(), Batch.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
+        # The score store's own scope rule: a scope without its county sees nothing.
         query = select(
             Score.county, Score.township, Score.school_id, Score.grade, Score.name
-        ).where(Score.batch_id == latest, Score.student_id == student_id)
+        ).where(Score.batch_id == latest_published(), Score.student_id == student_id)
         scope = who.scope
-        if scope.column is not None:
-            query = query.where(getattr(Score, scope.column) == scope.value)
-            if scope.county is not None:
-                query = query.where(Score.county == scope.county)
+        if (clause := scope_clause(scope)) is not None:
+            query = query.where(clause)
         if county is not None:
             query = query.where(Score.county == county)
         found = conn.execute(query).all()

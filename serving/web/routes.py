@@ -20,7 +20,7 @@ from serving.web.i18n import LANGS, pick, table
 
 HERE = Path(__file__).resolve().parent
 LANG_COOKIE = "lang"
-# Nothing from elsewhere, no inline script: the only script is /static/page.js.
+# Nothing from elsewhere, no inline script: the only scripts are under /static/.
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -3,15 +3,12 @@
 // api(), the one place that says how the page signs in. Data enters the page as text only.
 "use strict";
 
-const TOKEN_KEY = "dropout-risk.token";
-const LANG_KEY = "dropout-risk.lang";
 const STATES = ["suspected", "confirmed", "persuading", "returned", "closed", "exempt"];
 const PLANS = ["original_class", "new_class", "vocational_school", "home_delivery", "special_school"];
 const EXEMPT = ["moved_out", "deceased", "medical_deferral", "aged_out"];
 const ROLES = ["school", "township", "village", "department", "family"];
 const MON_COLS = ["enrolled", "high_tier", "suspected", "confirmed", "persuading",
   "returned_this_term", "closed", "overdue", "out_of_school", "change"];
-const $ = (id) => document.getElementById(id);
 
 const WORDS = {
   zh: {
@@ -77,30 +74,13 @@ function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
 }
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
-
 function status(message) { $("c-status").textContent = message || ""; }
 
 class SignedOut extends Error {}
 
 // The one door to the API.
 async function api(path, options = {}) {
-  // A token typed on the main page (kept in this tab), else the phone's session cookie.
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const headers = { Accept: "application/json" };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (options.body) headers["Content-Type"] = "application/json";
-  const credentials = token ? "omit" : "same-origin";
-  const response = await fetch(path, { ...options, headers, credentials });
+  const response = await fetchWithCredentials(path, options);
   if (response.status === 401) throw new SignedOut();
   return response;
 }

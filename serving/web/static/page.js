@@ -6,10 +6,7 @@
 // Data goes into the page through textContent only, never as HTML.
 "use strict";
 
-const TOKEN_KEY = "dropout-risk.token";
-const LANG_KEY = "dropout-risk.lang";
 const PAGE_SIZE = 50;
-const $ = (id) => document.getElementById(id);
 
 const state = {
   lang: document.body.dataset.lang || "zh",
@@ -66,17 +63,6 @@ function scopeText(scope) {
   return t(`scope_${kind}`, { value: kind === "township" ? value.split("/").pop() : value });
 }
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
-
 function tierBadge(tier) {
   return el("span", { class: `tier tier-${tier}`, text: tierText(tier) });
 }
@@ -92,12 +78,7 @@ function status(key) {
 class SignedOut extends Error {}
 
 async function api(path, options = {}) {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const headers = { Accept: "application/json" };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (options.body) headers["Content-Type"] = "application/json";
-  const credentials = token ? "omit" : "same-origin";
-  const response = await fetch(path, { ...options, headers, credentials });
+  const response = await fetchWithCredentials(path, options);
   if (response.status === 401 && !options.quiet) {
     signOut("session_expired");
     throw new SignedOut();
