@@ -421,11 +421,14 @@ def _examples(
     else:
         shown = [column] if column else []
     out = []
-    for pos in positions:
+    # A folder of pieces: say which piece the row is in (rows count from 2 in each piece).
+    files = raw.files_at(positions) if raw.pieces else None
+    for i, pos in enumerate(positions):
         values = [
             f"{c}={_raw_value(raw, c, int(pos))!r}" for c in shown if c in raw.data.column_names
         ]
-        out.append((int(rows[pos]), ", ".join(values)))
+        where = "" if files is None else f"{Path(files[i]).name}: "
+        out.append((int(rows[pos]), where + ", ".join(values)))
     return out
 
 

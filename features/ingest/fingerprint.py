@@ -13,7 +13,7 @@ from pathlib import Path
 
 from features.contract import TABLE_NAMES
 from features.export import EXPORT_FILE
-from features.io import find_table_files
+from features.io import FileProblem, find_table_files, piece_files
 
 _BLOCK = 1 << 22
 
@@ -21,10 +21,26 @@ _BLOCK = 1 << 22
 def raw_files(data_dir: Path) -> list[Path]:
     """The files the validator reads, in a fixed order (tables in contract order, export.json)."""
     files = [path for name in TABLE_NAMES for path in find_table_files(data_dir, name)]
+    files = [piece for path in files for piece in _pieces(path)]
     export = data_dir / EXPORT_FILE
     if os.path.lexists(export):
         files.append(export)
     return files
+
+
+def _pieces(path: Path) -> list[Path]:
+    """A folder of pieces counts by its pieces; a bad one as itself (the validator says why)."""
+    if not path.is_dir() or path.suffix:
+        return [path]
+    try:
+        return piece_files(path)
+    except FileProblem:
+        return [path]
+
+
+def _name(data_dir: Path, path: Path) -> str:
+    """A file's name in the folder: `attendance.csv`, or `attendance/c01.parquet` for a piece."""
+    return path.relative_to(data_dir).as_posix()
 
 
 def folder_stats(data_dir: Path) -> dict[str, list[int]]:
@@ -38,9 +54,9 @@ def folder_stats(data_dir: Path) -> dict[str, list[int]]:
         try:
             st = path.stat()
         except OSError:
-            stats[path.name] = [-1, -1]
+            stats[_name(data_dir, path)] = [-1, -1]
             continue
-        stats[path.name] = [st.st_size, st.st_mtime_ns]
+        stats[_name(data_dir, path)] = [st.st_size, st.st_mtime_ns]
     return stats
 
 
@@ -52,7 +68,7 @@ def folder_hash(data_dir: Path) -> str:
     """
     digest = hashlib.blake2b(digest_size=20)
     for path in raw_files(data_dir):
-        digest.update(path.name.encode() + b"\0")
+        digest.update(_name(data_dir, path).encode() + b"\0")
         try:
             with open(path, "rb") as handle:
                 digest.update(os.fstat(handle.fileno()).st_size.to_bytes(8, "little"))
