@@ -201,7 +201,7 @@ def validate_folder(
             if target == name:  # ids later tables may point at; a missing table: no check
                 context.known_ids[f"{target}.{column}"] = kept_ids(result, column)
         problems.extend(result.problems)
-        problems.extend(emptiness(raws[name], result))
+        problems.extend(emptiness(name, raws[name].path, len(result.kept), result.rows_in))
         # The raw text has given its examples and quarantine rows: free it (GBs for 40M rows).
         raws[name].data = raws[name].data.schema.empty_table()
         del parsed[name]
@@ -464,21 +464,20 @@ def _malformed_problem(raw: RawTable) -> Problem:
                    "the line does not split into the header's columns", set_aside=True)  # fmt: skip
 
 
-def emptiness(raw: RawTable, checked: Checked) -> list[Problem]:
+def emptiness(name: str, path: Path, kept: int, rows_in: int) -> list[Problem]:
     """No usable rows is fatal for the tables everything hangs on, a warning for the others."""
-    if len(checked.kept):
+    if kept:
         return []
-    name = raw.name
     fatal = name in REQUIRED_ROWS
-    if checked.rows_in == 0:
+    if rows_in == 0:
         rule, message = "no_rows", "the file has a header but no rows"
     else:
         rule, message = "no_usable_rows", "every row was set aside"
-    if name == "dropouts" and checked.rows_in == 0:
+    if name == "dropouts" and rows_in == 0:
         message += " (fine if nobody left school)"
-    if name == "households" and checked.rows_in == 0:
+    if name == "households" and rows_in == 0:
         message += "; students' household ids were not checked"
-    return [Problem(name, raw.path, rule, None, 0, [], fatal, message)]
+    return [Problem(name, path, rule, None, 0, [], fatal, message)]
 
 
 # --- typed tables --------------------------------------------------------------------------
@@ -495,16 +494,22 @@ def _to_tables(
         table = ALL_TABLES[name]
         try:
             # Pop as we go so that each validation frame is freed once typed.
-            frame = to_contract(checked.pop(name).kept, table)
-            if "person_id" in frame.columns:  # one form for every id: 18 characters
-                frame["person_id"] = normalize_ids(frame["person_id"])
-            output_schema(table).validate(frame)
+            frame = typed_frame(checked.pop(name).kept, table)
         except Exception as exc:  # a loader bug, reported rather than raised
             message = f"typing failed: {clean_text(exc)}"
             problems.append(fatal_problem(raws[name], "check_failed", None, message))
             return None
         frames[name] = frame
     return Tables(**frames, exported_on=exported_on)  # optional tables are keywords too
+
+
+def typed_frame(kept: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """The kept rows in the contract's dtypes, checked against the output schema."""
+    frame = to_contract(kept, table)
+    if "person_id" in frame.columns:  # one form for every id: 18 characters
+        frame["person_id"] = normalize_ids(frame["person_id"])
+    output_schema(table).validate(frame)
+    return frame
 
 
 def to_contract(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
