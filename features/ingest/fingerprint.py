@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from features.contract import TABLE_NAMES
@@ -60,21 +61,29 @@ def folder_stats(data_dir: Path) -> dict[str, list[int]]:
     return stats
 
 
-def folder_hash(data_dir: Path) -> str:
-    """A BLAKE2b digest of the names and bytes of every file the validator reads.
-
-    A file that cannot be read (a folder or a broken link named like a table) is hashed by
-    its name and kind, so that the ingest runs and the validator reports it.
-    """
+def file_digest(path: Path) -> str:
+    """A BLAKE2b digest of one file's size and bytes (of its name and kind when it cannot be
+    read: a folder or a broken link named like a table, so that the validator reports it)."""
     digest = hashlib.blake2b(digest_size=20)
-    for path in raw_files(data_dir):
-        digest.update(_name(data_dir, path).encode() + b"\0")
-        try:
-            with open(path, "rb") as handle:
-                digest.update(os.fstat(handle.fileno()).st_size.to_bytes(8, "little"))
-                while block := handle.read(_BLOCK):
-                    digest.update(block)
-        except OSError as exc:
-            digest.update(f"<unreadable {type(exc).__name__}>".encode())
-        digest.update(b"\0\0")
+    try:
+        with open(path, "rb") as handle:
+            digest.update(os.fstat(handle.fileno()).st_size.to_bytes(8, "little"))
+            while block := handle.read(_BLOCK):
+                digest.update(block)
+    except OSError as exc:
+        digest.update(f"<unreadable {type(exc).__name__}>".encode())
+    return digest.hexdigest()
+
+
+def folder_hash(data_dir: Path, digests: Callable[[list[Path]], list[str]] | None = None) -> str:
+    """A digest of the names and file digests of every file the validator reads.
+
+    `digests` computes the files' digests elsewhere (on the Dask workers, so that the client
+    never reads a province's attendance); the result is the same.
+    """
+    files = raw_files(data_dir)
+    each = digests(files) if digests is not None else [file_digest(path) for path in files]
+    digest = hashlib.blake2b(digest_size=20)
+    for path, file_hash in zip(files, each, strict=True):
+        digest.update(_name(data_dir, path).encode() + b"\0" + file_hash.encode() + b"\0\0")
     return digest.hexdigest()
