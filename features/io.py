@@ -160,12 +160,24 @@ def _read_pieces(folder: Path, table: str, pieces: list[Path]) -> RawTable:
         datas.append(data)
     try:
         data = pa.concat_tables(datas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # Pieces written by different tools: text dictionary-encoded in some, plain in others.
+        datas = [_decoded(d) for d in datas]
+    try:
+        data = pa.concat_tables(datas, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise FileProblem(
             "piece_columns", folder, f"the pieces' column types differ ({clean_text(exc)})"
         ) from exc
     counts = [(piece, d.num_rows) for piece, d in zip(pieces, datas, strict=True)]
     return RawTable(table, folder, data, pieces=counts)
+
+
+def _decoded(data: pa.Table) -> pa.Table:
+    for i, field in enumerate(data.schema):
+        if pa.types.is_dictionary(field.type):
+            data = data.set_column(i, field.name, data.column(i).cast(field.type.value_type))
+    return data
 
 
 def _read_file(path: Path, table: str) -> RawTable:
