@@ -174,9 +174,9 @@ def _read_pieces(folder: Path, table: str, pieces: list[Path]) -> RawTable:
 
 
 def _decoded(data: pa.Table) -> pa.Table:
-    for i, field in enumerate(data.schema):
-        if pa.types.is_dictionary(field.type):
-            data = data.set_column(i, field.name, data.column(i).cast(field.type.value_type))
+    for i, column in enumerate(data.schema):
+        if pa.types.is_dictionary(column.type):
+            data = data.set_column(i, column.name, data.column(i).cast(column.type.value_type))
     return data
 
 
