@@ -107,7 +107,8 @@ def generate(
             min=1,
             help="Write a province of this many counties, --students each, one county at a "
             "time (memory of one county), as a split export: OUT_DIR/<table>/countyNNN.parquet "
-            "and export.json. Ids are prefixed by county (C001-...); no register or visits.",
+            "and export.json, always Parquet (--format is ignored). Ids are prefixed by county "
+            "(C001-...); no register or visits.",
             show_default=False,
         ),
     ] = None,
@@ -118,7 +119,7 @@ def generate(
 
     if counties is not None:
         _generate_province(out_dir, counties, students, years, seed, start_year, calendar,
-                           export_date, fmt, visit_effect)  # fmt: skip
+                           export_date, visit_effect)  # fmt: skip
         return
 
     with progress() as bar:
@@ -156,14 +157,13 @@ def _generate_province(
     start_year: int,
     calendar: str,
     export_date: str | None,
-    fmt: str,
     visit_effect: float | None,
 ) -> None:
     from features.errors import UserError
     from features.synthetic.province import generate_province
 
-    if fmt != "csv" or visit_effect is not None:  # csv is the default: not chosen
-        fail("--counties writes Parquet pieces and no visits; drop --format and --visit-effect.")
+    if visit_effect is not None:
+        fail("--counties writes no home visits; drop --visit-effect (or --counties).")
     with progress() as bar:
         task = bar.add_task("Generating", total=100)
 
