@@ -24,7 +24,7 @@ from features.contract import ALL_TABLES, date_columns
 from features.export import latest_date
 from features.ingest.placement import Placement
 from features.ingest.store import write_table
-from features.io import RawTable
+from features.io import RawTable, clean_text
 from features.parse import ParsedTable
 from features.schema import REFERENCES, Context
 from features.validate import Problem, check_rows, fatal_problem, parse_raw, read_raw, typed_frame
@@ -149,7 +149,8 @@ def check_piece(
         checked = check_rows(raw, parsed, context)
         frame = typed_frame(checked.kept, table)
     except Exception as exc:  # as the validator: a case nobody foresaw is a fatal problem
-        problems.append(fatal_problem(raw, "check_failed", None, f"checking failed: {exc}"))
+        message = f"checking failed: {clean_text(exc)}"
+        problems.append(fatal_problem(raw, "check_failed", None, message))
         return Outcome(problems), None
     outcome = Outcome(
         problems + checked.problems, checked.rows_in, len(frame), checked.set_aside,
