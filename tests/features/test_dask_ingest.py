@@ -154,3 +154,19 @@ def test_the_client_never_opens_an_attendance_piece(
     raw = [line for line in opened if str(province) in line]
     assert not [line for line in raw if "/attendance/" in line or "/grades/" in line]
     assert any("export.json" in line for line in trace.read_text().splitlines())
+
+
+@pytest.mark.slow
+def test_without_export_file_the_same_export_date(
+    province: Path, client: object, tmp_path: Path
+) -> None:
+    """No export.json: the latest date of any piece, found by the workers' scans."""
+    raw = tmp_path / "raw"
+    shutil.copytree(province, raw)
+    (raw / "export.json").unlink()
+    local = ingest_folder(raw, tmp_path / "local", group_students=GROUP)
+    on_cluster = ingest_folder(raw, tmp_path / "dask", group_students=GROUP, client=client)
+    assert on_cluster.report.export == local.report.export
+    assert local.report.export is not None and local.report.export.source != "export.json"
+    assert on_cluster.manifest["export_date"] == local.manifest["export_date"]
+    assert _counts(on_cluster) == _counts(local)
