@@ -13,6 +13,7 @@ quarantine lines, merged into one report and one quarantine file as the local in
 from __future__ import annotations
 
 import operator
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,6 +25,7 @@ from features.contract import ALL_TABLES, OPTIONAL, TABLE_NAMES
 from features.errors import DataError
 from features.export import EXPORT_FILE, export_date, read_export_file
 from features.ingest.cross_checks import repeated_rows, unknown_ids
+from features.ingest.fingerprint import file_digest
 from features.ingest.merge import merge_problems, merge_written
 from features.ingest.piece_tasks import (
     Outcome,
@@ -35,6 +37,7 @@ from features.ingest.piece_tasks import (
     write_piece,
 )  # fmt: skip
 from features.ingest.placement import place
+from features.ingest.run import Say, manifest_of, publish, staging_folder
 from features.io import FileProblem, find_table_files, piece_files
 from features.quarantine import write_quarantine
 from features.schema import ORDER, REFERENCES
@@ -181,6 +184,34 @@ def ingest_on_cluster(
             written[name] = empty.result()
     parts_count = client.submit(lambda p: len(p.parts), placement).result()
     return report, parts_count, written
+
+
+def digests_on(client: Any) -> Callable[[list[Path]], list[str]]:
+    """The raw files' digests, each taken by a worker (the client reads no table)."""
+    return lambda paths: client.gather(client.map(file_digest, paths, pure=False))
+
+
+def ingest_with(
+    client: Any,
+    data_dir: Path,
+    folder: Path,
+    quarantine_dir: Path | None,
+    layout: int,
+    raw: dict[str, Any],
+    tell: Say,
+) -> tuple[dict[str, Any], ValidationReport]:
+    """The Dask ingest of `ingest_folder`: into a staging folder, then put in place."""
+    staging = staging_folder(folder)
+    report, partitions, written = ingest_on_cluster(
+        client, data_dir, staging / "tables", quarantine_dir, layout, tell
+    )
+    if not report.usable:
+        shutil.rmtree(staging, ignore_errors=True)
+        return {}, report
+    export = export_date(report.export_date, [])
+    manifest = manifest_of(report, raw, layout, export, report.export_date, partitions, written)
+    publish(staging, folder, manifest)
+    return manifest, report
 
 
 def _small_scan(result: dict[str, Any]) -> dict[str, Any]:

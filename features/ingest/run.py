@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from features.contract import Tables
 from features.errors import DataError
-from features.export import ExportDate, export_date
+from features.export import ExportDate
 from features.ingest.fingerprint import folder_hash, folder_stats
 from features.ingest.placement import GROUP_STUDENTS, place
 from features.ingest.reportfile import report_from_json, report_to_json
@@ -98,7 +98,12 @@ def ingest_folder(
     if not force and same_layout and manifest.get("raw_stats") == stats:  # type: ignore[union-attr]
         return Ingested(data_dir, folder, manifest, report_from_json(manifest["report"]), False)
     tell("hashing the raw files")
-    raw_hash = folder_hash(data_dir, None if client is None else _digests_on(client))
+    digests = None
+    if client is not None:  # the workers read the files; the client only lists them
+        from features.ingest.dask_ingest import digests_on
+
+        digests = digests_on(client)
+    raw_hash = folder_hash(data_dir, digests)
     if not force and same_layout and manifest["raw_hash"] == raw_hash:  # type: ignore[index]
         manifest["raw_stats"] = stats  # type: ignore[index]  # touched, not changed
         _save_manifest(folder, manifest)  # type: ignore[arg-type]
@@ -115,7 +120,9 @@ def ingest_folder(
     layout = group_students or GROUP_STUDENTS
     raw = {"raw_hash": raw_hash, "raw_stats": stats}
     if client is not None:
-        manifest, report = _ingest_on(client, data_dir, folder, quarantine_dir, layout, raw, tell)
+        from features.ingest.dask_ingest import ingest_with
+
+        manifest, report = ingest_with(client, data_dir, folder, quarantine_dir, layout, raw, tell)
         return Ingested(
             data_dir, folder if manifest else None, manifest, report, True, None, reason
         )
@@ -124,37 +131,6 @@ def ingest_folder(
         return Ingested(data_dir, None, {}, report, True, reason=reason)
     manifest = _write(report, raw, folder, layout, tell)
     return Ingested(data_dir, folder, manifest, report, True, report.tables, reason)
-
-
-def _digests_on(client: Any) -> Callable[[list[Path]], list[str]]:
-    from features.ingest.fingerprint import file_digest
-
-    return lambda paths: client.gather(client.map(file_digest, paths, pure=False))
-
-
-def _ingest_on(
-    client: Any,
-    data_dir: Path,
-    folder: Path,
-    quarantine_dir: Path | None,
-    layout: int,
-    raw: dict[str, Any],
-    tell: Say,
-) -> tuple[dict[str, Any], ValidationReport]:
-    """The Dask ingest: into a staging folder, then put in place as `_write` does."""
-    from features.ingest.dask_ingest import ingest_on_cluster
-
-    staging = _staging(folder)
-    report, partitions, written = ingest_on_cluster(
-        client, data_dir, staging / "tables", quarantine_dir, layout, tell
-    )
-    if not report.usable:
-        shutil.rmtree(staging, ignore_errors=True)
-        return {}, report
-    export = export_date(report.export_date, [])
-    manifest = _manifest(report, raw, layout, export, report.export_date, partitions, written)
-    _publish(staging, folder, manifest)
-    return manifest, report
 
 
 def _save_manifest(folder: Path, manifest: dict[str, Any]) -> None:
@@ -171,7 +147,7 @@ def _write(
     assert tables is not None
     tell("placing schools in partitions")
     placement = place(tables, group_students)
-    staging = _staging(folder)
+    staging = staging_folder(folder)
     written: dict[str, Any] = {}
     for name, frame in tables.items():
         if frame is None:  # an optional table the folder does not hold
@@ -179,21 +155,21 @@ def _write(
         tell(f"writing {name}")
         written[name] = write_table(name, frame, placement, staging / "tables")
     export = tables.export_date()
-    manifest = _manifest(
+    manifest = manifest_of(
         report, raw, group_students, export, tables.exported_on, len(placement.parts), written
     )
-    _publish(staging, folder, manifest)
+    publish(staging, folder, manifest)
     return manifest
 
 
-def _staging(folder: Path) -> Path:
+def staging_folder(folder: Path) -> Path:
     staging = folder.with_name(f"{folder.name}.new-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "tables").mkdir(parents=True)
     return staging
 
 
-def _manifest(
+def manifest_of(
     report: ValidationReport,
     raw: dict[str, Any],
     group_students: int,
@@ -216,7 +192,7 @@ def _manifest(
     }
 
 
-def _publish(staging: Path, folder: Path, manifest: dict[str, Any]) -> None:
+def publish(staging: Path, folder: Path, manifest: dict[str, Any]) -> None:
     (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
     folder.parent.mkdir(parents=True, exist_ok=True)
     replace_folder(staging, folder)
