@@ -19,6 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from features.contract import ALL_TABLES, OPTIONAL, TABLE_NAMES
@@ -43,6 +44,7 @@ from features.quarantine import write_quarantine
 from features.schema import ORDER, REFERENCES
 from features.validate import Problem, ValidationReport, emptiness, locate
 
+NONE = np.zeros(0, dtype=np.int64)
 ROSTER = ("schools", "households", "students", "enrollments")
 # What the placement needs of the roster (all the client ever holds).
 PLACEMENT_COLUMNS = {
@@ -135,7 +137,7 @@ def ingest_on_cluster(
             client.submit(
                 check_piece, p, export.date,
                 {c: u.get(p.index, empty_ids) for c, u in unknown.items()},
-                repeated.get(p.index, []), born, None if name in ROSTER else placement,
+                repeated.get(p.index, NONE), born, None if name in ROSTER else placement,
                 folder, name in ROSTER, pure=False,
             )
             for p in pieces[name]

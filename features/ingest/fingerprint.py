@@ -1,8 +1,9 @@
 """The content hash of a raw data folder: what an ingested dataset was built from.
 
 Only what the validator reads counts: every contract table's files (`<table>.csv`,
-`<table>.parquet`, whichever exist) and `export.json`. Other files in the folder (a
-README, a spreadsheet kept beside the export) do not trigger a new ingest.
+`<table>.parquet` or the pieces in `<table>/`, whichever exist) and `export.json`. Other
+files in the folder (a README, a spreadsheet kept beside the export) do not trigger a new
+ingest.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +40,7 @@ def client() -> Iterator[object]:
         yield client
 
 
-def _edit(path: Path, edit) -> None:  # noqa: ANN001 - a function of a pyarrow Table
+def _edit(path: Path, edit: Callable[[pa.Table], pa.Table]) -> None:
     pq.write_table(edit(pq.read_table(path)), path)
 
 
