@@ -3,6 +3,7 @@ problem naming its piece."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +12,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from rich.console import Console
 
 from features.contract import TABLE_NAMES
 from features.ingest.fingerprint import folder_hash
+from features.report import print_report
 from features.synthetic.province import generate_province
 from features.validate import validate_folder
 
@@ -74,6 +77,9 @@ def test_problems_name_the_piece_and_its_row(province: Path, tmp_path: Path) -> 
     assert report.quarantine_path is not None
     lines = pd.read_csv(report.quarantine_path, dtype=str)
     assert lines[["file", "row"]].values.tolist() == [[str(piece), "6"]]
+    shown = io.StringIO()
+    print_report(report, Console(file=shown, width=200))
+    assert "attendance/county002.parquet:6  status='xx'" in shown.getvalue()
 
 
 @pytest.mark.parametrize(
