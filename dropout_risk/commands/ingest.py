@@ -25,10 +25,16 @@ def run_ingest(
     check and write the raw files; this process opens none of them.
     """
     if engine == "dask":
-        from features.engines.dask import dask_client
+        from distributed import KilledWorker
 
-        with dask_client(scheduler) as client:
-            return _run_ingest(data_dir, group_students, force, client)
+        from features.engines.dask import dask_client
+        from features.io import clean_text
+
+        try:
+            with dask_client(scheduler) as client:
+                return _run_ingest(data_dir, group_students, force, client)
+        except (OSError, TimeoutError, KilledWorker) as exc:  # no scheduler, or a worker lost
+            fail(f"the Dask cluster failed ({type(exc).__name__}): {clean_text(exc)}")
     return _run_ingest(data_dir, group_students, force, None)
 
 

@@ -204,9 +204,13 @@ def ingest_with(
 ) -> tuple[dict[str, Any], ValidationReport]:
     """The Dask ingest of `ingest_folder`: into a staging folder, then put in place."""
     staging = staging_folder(folder)
-    report, partitions, written = ingest_on_cluster(
-        client, data_dir, staging / "tables", quarantine_dir, layout, tell
-    )
+    try:
+        report, partitions, written = ingest_on_cluster(
+            client, data_dir, staging / "tables", quarantine_dir, layout, tell
+        )
+    except BaseException:  # a lost worker or scheduler: leave no half-written dataset
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     if not report.usable:
         shutil.rmtree(staging, ignore_errors=True)
         return {}, report

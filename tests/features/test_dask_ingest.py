@@ -170,3 +170,17 @@ def test_without_export_file_the_same_export_date(
     assert local.report.export is not None and local.report.export.source != "export.json"
     assert on_cluster.manifest["export_date"] == local.manifest["export_date"]
     assert _counts(on_cluster) == _counts(local)
+
+
+def test_an_unreachable_scheduler_is_one_clean_line(province: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "DROPOUT_RISK_HOME": str(tmp_path / "home"),
+           "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"}  # fmt: skip
+    command = [sys.executable, "-m", "dropout_risk.cli", "ingest", str(province),
+               "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "the Dask cluster failed" in done.stderr
+    assert not (tmp_path / "home" / "ingested").exists() or not list(
+        (tmp_path / "home" / "ingested").glob("*/manifest.json")
+    )
