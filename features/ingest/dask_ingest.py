@@ -117,21 +117,8 @@ def ingest_on_cluster(
         if name not in ROSTER and not placed:
             placement, placed = _placement(client, frames, problems, group_students), True
         say(f"checking {name}")
-        unknown: dict[str, dict[int, pd.DataFrame]] = {}
-        for (table, column), (target, target_column) in REFERENCES.items():
-            if table == name and checked.get(target, (0, 0))[0] > 0:
-                kept = [client.submit(kept_ids, f, target_column) for f in frames[target]]
-                unknown[column] = unknown_ids(ids[name], column, kept)
-        key = ALL_TABLES[name].key[0]
-        repeated = (
-            repeated_rows(client, ids[name], pieces[name], key) if len(pieces[name]) > 1 else {}
-        )
-        born = None
-        if name == "enrollments" and checked.get("students", (0, 0))[1] > 0:
-            born = [
-                client.submit(kept_columns, f, ["student_id", "birth_date"])
-                for f in frames["students"]
-            ]
+        unknown, repeated, born = _across_pieces(client, name, pieces[name], ids[name], frames,
+                                                 checked)  # fmt: skip
         empty_ids = pd.DataFrame({"id": pd.Series(dtype=str)})
         done = [
             client.submit(
@@ -218,6 +205,32 @@ def ingest_with(
     manifest = manifest_of(report, raw, layout, export, report.export_date, partitions, written)
     publish(staging, folder, manifest)
     return manifest, report
+
+
+def _across_pieces(
+    client: Any,
+    name: str,
+    pieces: list[Piece],
+    ids: list[Any],
+    frames: dict[str, list[Any]],
+    checked: dict[str, tuple[int, int]],
+) -> tuple[dict[str, dict[int, pd.DataFrame]], dict[int, np.ndarray], list[Any] | None]:
+    """What checking table `name` needs from outside each piece, as the validator has it:
+    per reference column the ids the referenced table did not keep (no check when that
+    table was not checked or had no rows), the rows repeating an earlier piece's key, and
+    (enrollments) the kept students' birth dates, left on the workers."""
+    unknown: dict[str, dict[int, pd.DataFrame]] = {}
+    for (table, column), (target, target_column) in REFERENCES.items():
+        if table == name and checked.get(target, (0, 0))[0] > 0:
+            kept = [client.submit(kept_ids, f, target_column) for f in frames[target]]
+            unknown[column] = unknown_ids(ids, column, kept)
+    key = ALL_TABLES[name].key[0]
+    repeated = repeated_rows(client, ids, pieces, key) if len(pieces) > 1 else {}
+    born = None
+    if name == "enrollments" and checked.get("students", (0, 0))[1] > 0:
+        columns = ["student_id", "birth_date"]
+        born = [client.submit(kept_columns, f, columns) for f in frames["students"]]
+    return unknown, repeated, born
 
 
 def _small_scan(result: dict[str, Any]) -> dict[str, Any]:
