@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from features.contract import ALL_TABLES, OPTIONAL, TABLE_NAMES
+from features.contract import ALL_TABLES
 from features.errors import DataError
 from features.export import EXPORT_FILE, export_date, read_export_file
 from features.ingest.cross_checks import repeated_rows, unknown_ids
@@ -34,15 +34,15 @@ from features.ingest.piece_tasks import (
     check_piece,
     kept_columns,
     kept_ids,
+    list_pieces,
     scan_piece,
     write_piece,
 )  # fmt: skip
 from features.ingest.placement import place
 from features.ingest.run import Say, manifest_of, publish, staging_folder
-from features.io import FileProblem, find_table_files, piece_files
 from features.quarantine import write_quarantine
 from features.schema import ORDER, REFERENCES
-from features.validate import Problem, ValidationReport, emptiness, locate
+from features.validate import Problem, ValidationReport, emptiness
 
 NONE = np.zeros(0, dtype=np.int64)
 ROSTER = ("schools", "households", "students", "enrollments")
@@ -53,27 +53,6 @@ PLACEMENT_COLUMNS = {
     "students": ["student_id", "household_id"],
 }
 REFERENCED = {target: column for target, column in REFERENCES.values()}
-
-
-def list_pieces(data_dir: Path, problems: list[Problem]) -> dict[str, list[Piece]]:
-    """Every table's pieces, by listing folders only (nothing is opened here)."""
-    pieces: dict[str, list[Piece]] = {}
-    for name in (*TABLE_NAMES, *OPTIONAL):
-        if name in OPTIONAL and not find_table_files(data_dir, name):
-            continue
-        path = locate(data_dir, name, problems)
-        if path is None:
-            continue
-        if not (path.is_dir() and not path.suffix):
-            pieces[name] = [Piece(name, path, None, 0)]
-            continue
-        try:
-            files = piece_files(path)
-        except FileProblem as exc:
-            problems.append(Problem(name, exc.path, exc.rule, None, 0, [], True, exc.message))
-            continue
-        pieces[name] = [Piece(name, path, file, i) for i, file in enumerate(files)]
-    return pieces
 
 
 def ingest_on_cluster(

@@ -1,5 +1,7 @@
 """What a Dask worker does with one piece of a raw table: scan it, then check and write it.
 
+(`list_pieces`, run by the client, only lists the folders: which pieces there are.)
+
 A piece is a table's file, or one Parquet piece of a split table's folder. Each function
 here runs on a worker and reads its piece itself; what goes back to the client is small
 (problems, counts, quarantine lines, the ids other tables' checks need), never the rows.
@@ -20,14 +22,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.contract import ALL_TABLES, date_columns
+from features.contract import ALL_TABLES, OPTIONAL, TABLE_NAMES, date_columns
 from features.export import latest_date
 from features.ingest.placement import Placement
 from features.ingest.store import write_table
-from features.io import RawTable, clean_text
+from features.io import FileProblem, RawTable, clean_text, find_table_files, piece_files
 from features.parse import ParsedTable
 from features.schema import REFERENCES, Context
-from features.validate import Problem, check_rows, fatal_problem, parse_raw, read_raw, typed_frame
+from features.validate import (
+    Problem,
+    check_rows,
+    fatal_problem,
+    locate,
+    parse_raw,
+    read_raw,
+    typed_frame,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,27 @@ class Outcome:
     checked: bool = False
     quarantine: pd.DataFrame | None = None
     written: dict[str, object] = field(default_factory=dict)
+
+
+def list_pieces(data_dir: Path, problems: list[Problem]) -> dict[str, list[Piece]]:
+    """Every table's pieces, by listing folders only (nothing is opened here)."""
+    pieces: dict[str, list[Piece]] = {}
+    for name in (*TABLE_NAMES, *OPTIONAL):
+        if name in OPTIONAL and not find_table_files(data_dir, name):
+            continue
+        path = locate(data_dir, name, problems)
+        if path is None:
+            continue
+        if not (path.is_dir() and not path.suffix):
+            pieces[name] = [Piece(name, path, None, 0)]
+            continue
+        try:
+            files = piece_files(path)
+        except FileProblem as exc:
+            problems.append(Problem(name, exc.path, exc.rule, None, 0, [], True, exc.message))
+            continue
+        pieces[name] = [Piece(name, path, file, i) for i, file in enumerate(files)]
+    return pieces
 
 
 def read_piece(piece: Piece) -> tuple[RawTable | None, ParsedTable | None, list[Problem]]:
