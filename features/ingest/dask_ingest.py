@@ -74,11 +74,12 @@ def ingest_on_cluster(
                                 True, str(exc).split(": ", 1)[-1]))  # fmt: skip
     pieces = list_pieces(data_dir, problems)
     say("scanning the pieces")
-    scans, ids = {}, {}
-    for name, parts in pieces.items():
+    small, ids = {}, {}
+    for name, parts in pieces.items():  # every table's scans at once, gathered after
         done = [client.submit(scan_piece, p, declared is None, pure=False) for p in parts]
         ids[name] = [client.submit(operator.getitem, f, "ids") for f in done]
-        scans[name] = client.gather([client.submit(_small_scan, f) for f in done])
+        small[name] = [client.submit(_small_scan, f) for f in done]
+    scans = {name: client.gather(futures) for name, futures in small.items()}
     latest = []
     for results in scans.values():
         problems.extend(p for r in results for p in r["problems"])
