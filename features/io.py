@@ -1,6 +1,9 @@
 """Reading one table file of a data folder into Arrow, every value as it was written.
 
-A table is `<table>.csv` or `<table>.parquet`; the format is decided per file.
+A table is `<table>.csv` or `<table>.parquet`; the format is decided per file. A split
+export gives a big table as a folder `<table>/` of Parquet pieces with the same columns
+(one per county, or per county and year): read as one table in the order of the pieces'
+names, each row remembering its piece, so every problem names the piece file.
 CSV is read with pyarrow (multi-threaded, C++), every column as text, so that
 ids like `007` keep their zeros and nothing is guessed: turning strings into
 dates, booleans and codes is `features.parse`'s job, which knows the contract.
@@ -73,11 +76,29 @@ class RawTable:
     data: pa.Table
     encoding: str | None = None
     malformed: list[MalformedRow] = field(default_factory=list)
+    pieces: list[tuple[Path, int]] = field(default_factory=list)
+    """For a folder of pieces (`path` is the folder): each piece file and its row count."""
+
+    def files_at(self, positions: np.ndarray) -> np.ndarray | str:
+        """The file each of these data rows is in: the piece, or `path` for a single file."""
+        if not self.pieces:
+            return str(self.path)
+        names = np.array([str(piece) for piece, _ in self.pieces], dtype=object)
+        return names[self._piece_index(positions)]
+
+    def _piece_index(self, positions: np.ndarray) -> np.ndarray:
+        ends = np.cumsum([rows for _, rows in self.pieces])
+        return np.searchsorted(ends, np.asarray(positions, dtype=np.int64), side="right")
 
     @property
     def row_numbers(self) -> np.ndarray:
-        """The spreadsheet row of each data row: the header is row 1, the first data row 2."""
+        """The spreadsheet row of each data row: the header is row 1, the first data row 2
+        (of its own piece, for a folder of pieces)."""
         n = self.data.num_rows
+        if self.pieces:
+            starts = np.cumsum([0] + [rows for _, rows in self.pieces])[:-1]
+            at = np.arange(n, dtype=np.int64)
+            return at - starts[self._piece_index(at)] + 2
         skipped = np.array(
             sorted(m.row for m in self.malformed if m.row is not None), dtype=np.int64
         )
@@ -88,16 +109,78 @@ class RawTable:
 
 
 def find_table_files(data_dir: Path, table: str) -> list[Path]:
-    """The paths that could hold `table`: `<table>.csv` and/or `<table>.parquet` (a folder or
-    a broken link so named is returned too: reported as such, not as a missing file)."""
+    """The paths that could hold `table`: `<table>.csv`, `<table>.parquet` and/or a folder
+    `<table>/` of pieces (a folder or a broken link named like a file is returned too:
+    reported as such, not as a missing file)."""
     found = [data_dir / f"{table}{ext}" for ext in FORMATS]
-    return [path for path in found if os.path.lexists(path)]  # a broken link is reported too
+    paths = [path for path in found if os.path.lexists(path)]  # a broken link is reported too
+    return [*paths, data_dir / table] if (data_dir / table).is_dir() else paths
 
 
-def read_table_file(path: Path, table: str) -> RawTable:
-    """Read one table file; raise `FileProblem` when it cannot be read at all."""
+def piece_files(folder: Path) -> list[Path]:
+    """The pieces of a split table, in name order; FileProblem when the folder holds none or
+    holds anything else (a CSV among the pieces would otherwise be silently left out)."""
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        raise FileProblem(
+            "unreadable_file", folder, f"cannot list the folder ({exc.strerror})"
+        ) from exc
+    for entry in entries:
+        if entry.suffix != ".parquet" or entry.is_dir():
+            raise FileProblem(
+                "not_a_piece", entry, "a split table's folder may hold only .parquet pieces"
+            )
+    if not entries:
+        raise FileProblem("empty_file", folder, "the folder holds no .parquet pieces")
+    return entries
+
+
+def read_table_file(path: Path, table: str, pieces: list[Path] | None = None) -> RawTable:
+    """Read one table file, or a folder of pieces (only `pieces` of it when given); raise
+    `FileProblem` when it cannot be read at all."""
+    if path.is_dir() and path.suffix not in FORMATS:
+        return _read_pieces(path, table, piece_files(path) if pieces is None else pieces)
     if path.is_dir():
         raise FileProblem("not_a_file", path, "this is a folder, not a file")
+    return _read_file(path, table)
+
+
+def _read_pieces(folder: Path, table: str, pieces: list[Path]) -> RawTable:
+    """Pieces with the same columns, one after the other; a piece that differs is named."""
+    datas: list[pa.Table] = []
+    for piece in pieces:
+        data = _read_file(piece, table).data
+        if datas and data.column_names != datas[0].column_names:
+            raise FileProblem(
+                "piece_columns", piece,
+                f"its columns differ from those of {pieces[0].name} "
+                f"({', '.join(data.column_names)} against {', '.join(datas[0].column_names)})",
+            )  # fmt: skip
+        datas.append(data)
+    try:
+        data = pa.concat_tables(datas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # Pieces written by different tools: text dictionary-encoded in some, plain in others.
+        datas = [_decoded(d) for d in datas]
+    try:
+        data = pa.concat_tables(datas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise FileProblem(
+            "piece_columns", folder, f"the pieces' column types differ ({clean_text(exc)})"
+        ) from exc
+    counts = [(piece, d.num_rows) for piece, d in zip(pieces, datas, strict=True)]
+    return RawTable(table, folder, data, pieces=counts)
+
+
+def _decoded(data: pa.Table) -> pa.Table:
+    for i, column in enumerate(data.schema):
+        if pa.types.is_dictionary(column.type):
+            data = data.set_column(i, column.name, data.column(i).cast(column.type.value_type))
+    return data
+
+
+def _read_file(path: Path, table: str) -> RawTable:
     try:
         with open(path, "rb") as handle:
             head = handle.read(_HEAD_BYTES)

@@ -48,7 +48,7 @@ def decision_lines(
     return pd.DataFrame(
         {
             "table": raw.name,
-            "file": str(raw.path),
+            "file": raw.files_at(positions),
             "row": rows[positions],
             "column": column,
             "value": _cells(taken, column),

@@ -55,6 +55,15 @@ def unwrapped(console: Console) -> Console:
     )
 
 
+def _where(name: str, row: int, text: str) -> str:
+    """`file:row  value`; a piece's example (`county002.parquet: status='xx'`, a folder of
+    pieces) reads `attendance/county002.parquet:6  status='xx'`."""
+    piece, sep, rest = text.partition(": ")
+    if sep and piece.endswith(".parquet") and "=" not in piece:
+        return f"{name}/{piece}:{row}  {rest}"
+    return f"{name}:{row}  {text}"
+
+
 def print_report(report: ValidationReport, console: Console) -> None:
     """A readable summary: counts per rule, first examples with file, row and column."""
     console = unwrapped(console)
@@ -70,7 +79,7 @@ def print_report(report: ValidationReport, console: Console) -> None:
         grid.add_column(header, overflow="fold")
     for p in report.problems:
         name = p.file.name if p.file else p.table
-        examples = "\n".join(f"{name}:{row}  {text}" for row, text in p.examples)
+        examples = "\n".join(_where(name, row, text) for row, text in p.examples)
         detail = p.message + ("\n" + examples if examples else "")
         grid.add_row(
             escape(p.table),

@@ -101,6 +101,9 @@ class Context:
     unparseable: dict[str, np.ndarray] = field(default_factory=dict)
     birth_dates: pd.Series | None = None
     """Kept students' birth dates by student id, for the age-at-enrollment warning."""
+    repeated_elsewhere: np.ndarray | None = None
+    """Rows whose key an earlier piece of the table holds (found by a join on the cluster when
+    the pieces are checked one by one): duplicates as if the pieces were one table."""
 
 
 def describe(rule: str, table: Table, column: str | None, context: Context) -> str:
@@ -137,7 +140,13 @@ def build_schema(table: Table, context: Context) -> pa.DataFrameSchema:
         )
         for col in table.columns
     }
-    frame_checks = [_check("duplicate_key", "+".join(table.key), _unique_key(list(table.key)))]
+    frame_checks = [
+        _check(
+            "duplicate_key",
+            "+".join(table.key),
+            _unique_key(list(table.key), context.repeated_elsewhere),
+        )
+    ]
     if table.name == "dropouts":
         frame_checks.append(_check("returned_before_left", "returned_on", _returned_after_left))
     if {"person_id", "birth_date", "gender"} <= set(table.column_names):
@@ -281,16 +290,21 @@ def _returned_after_left(frame: pd.DataFrame) -> pd.Series:
     return ~(frame["returned_on"] <= frame["left_on"])
 
 
-def _unique_key(key: list[str]) -> Callable[[pd.DataFrame], pd.Series]:
+def _unique_key(
+    key: list[str], elsewhere: np.ndarray | None = None
+) -> Callable[[pd.DataFrame], pd.Series]:
     def key_unique(frame: pd.DataFrame) -> pd.Series | bool:
         codes, complete = key_codes(frame, key)
         if not complete.all():
             codes = codes[complete]
         repeated = duplicated_after_first(codes)
-        if not repeated.any():
+        other = elsewhere is not None and bool(elsewhere.any())
+        if not repeated.any() and not other:
             return True
         fine = np.ones(len(frame), dtype=bool)
         fine[complete] = ~repeated
+        if other:
+            fine &= ~elsewhere
         return pd.Series(fine, frame.index, copy=False)
 
     return key_unique

@@ -136,7 +136,7 @@ class ValidationReport:
 
 
 @dataclass
-class _Checked:
+class Checked:
     """One table after its checks: the kept rows and the decisions for the quarantine."""
 
     kept: pd.DataFrame
@@ -177,31 +177,31 @@ def validate_folder(
         if raw is None:
             continue
         raws[name] = raw
-        result = _parse(raw, problems)
+        result = parse_raw(raw, problems)
         if result is not None:
             parsed[name] = result
 
     export = export_date(declared, date_columns((n, p.frame) for n, p in parsed.items()))
     context = Context(export_date=export.date)
-    checked: dict[str, _Checked] = {}
+    checked: dict[str, Checked] = {}
     for name in ORDER:
         if name not in parsed:
             continue
         say(f"checking {name}")
         context.unparseable = parsed[name].unparseable
-        context.birth_dates = _birth_dates(checked.get("students"))
+        context.birth_dates = kept_birth_dates(checked.get("students"))
         try:
-            result = _check(raws[name], parsed[name], context)
+            result = check_rows(raws[name], parsed[name], context)
         except Exception as exc:  # a bug or a case nobody foresaw: still no traceback
             message = f"checking failed: {clean_text(exc)}"
-            problems.append(_fatal(raws[name], "check_failed", None, message))
+            problems.append(fatal_problem(raws[name], "check_failed", None, message))
             continue
         checked[name] = result
         for target, column in set(REFERENCES.values()):
             if target == name:  # ids later tables may point at; a missing table: no check
-                context.known_ids[f"{target}.{column}"] = _kept_ids(result, column)
+                context.known_ids[f"{target}.{column}"] = kept_ids(result, column)
         problems.extend(result.problems)
-        problems.extend(_emptiness(raws[name], result))
+        problems.extend(emptiness(name, raws[name].path, len(result.kept), result.rows_in))
         # The raw text has given its examples and quarantine rows: free it (GBs for 40M rows).
         raws[name].data = raws[name].data.schema.empty_table()
         del parsed[name]
@@ -241,6 +241,12 @@ def load_tables(data_dir: Path, quarantine_dir: Path | None = None) -> Tables:
 
 
 def _read(data_dir: Path, name: str, problems: list[Problem]) -> RawTable | None:
+    path = locate(data_dir, name, problems)
+    return None if path is None else read_raw(path, name, problems)
+
+
+def locate(data_dir: Path, name: str, problems: list[Problem]) -> Path | None:
+    """The one file (or folder of pieces) holding table `name`; None, with the problem, else."""
     files = find_table_files(data_dir, name)
     if not files:
         problems.append(
@@ -254,14 +260,22 @@ def _read(data_dir: Path, name: str, problems: list[Problem]) -> RawTable | None
                     f"both {files[0].name} and {files[1].name} exist; keep only one")
         )  # fmt: skip
         return None
+    return files[0]
+
+
+def read_raw(
+    path: Path, name: str, problems: list[Problem], pieces: list[Path] | None = None
+) -> RawTable | None:
+    """Read a table's file (or these `pieces` of its folder) and check its header; None,
+    with the problems, when it cannot be used."""
     try:
-        raw = read_table_file(files[0], name)
+        raw = read_table_file(path, name, pieces)
     except FileProblem as exc:
-        problems.append(Problem(name, files[0], exc.rule, None, 0, [], True, exc.message))
+        problems.append(Problem(name, exc.path, exc.rule, None, 0, [], True, exc.message))
         return None
     except Exception as exc:  # anything else the readers raise is still "cannot read"
         message = f"cannot read: {clean_text(exc)}"
-        problems.append(Problem(name, files[0], "unreadable_file", None, 0, [], True, message))
+        problems.append(Problem(name, path, "unreadable_file", None, 0, [], True, message))
         return None
     header = raw.data.column_names
     table = ALL_TABLES[name]
@@ -269,30 +283,32 @@ def _read(data_dir: Path, name: str, problems: list[Problem]) -> RawTable | None
     doubled = sorted({c for c in header if c in table.column_names and header.count(c) > 1})
     for column in missing:
         problems.append(
-            _fatal(
+            fatal_problem(
                 raw, "missing_column", column, f"required column {column!r} is not in the header"
             )
         )
     for column in doubled:
-        problems.append(_fatal(raw, "duplicate_column", column, "the header names it twice"))
+        problems.append(fatal_problem(raw, "duplicate_column", column, "the header names it twice"))
     return None if missing or doubled else raw
 
 
-def _parse(raw: RawTable, problems: list[Problem]) -> ParsedTable | None:
+def parse_raw(raw: RawTable, problems: list[Problem]) -> ParsedTable | None:
     try:
         return parse_table(raw.data, ALL_TABLES[raw.name])
     except ColumnError as exc:
-        problems.append(_fatal(raw, "unreadable_column", exc.column, str(exc)))
+        problems.append(fatal_problem(raw, "unreadable_column", exc.column, str(exc)))
     except Exception as exc:
-        problems.append(_fatal(raw, "unreadable_file", None, f"cannot read: {clean_text(exc)}"))
+        problems.append(
+            fatal_problem(raw, "unreadable_file", None, f"cannot read: {clean_text(exc)}")
+        )
     return None
 
 
-def _fatal(raw: RawTable, rule: str, column: str | None, message: str) -> Problem:
+def fatal_problem(raw: RawTable, rule: str, column: str | None, message: str) -> Problem:
     return Problem(raw.name, raw.path, rule, column, 0, [], True, message)
 
 
-def _kept_ids(checked: _Checked | None, column: str) -> pd.Index | None:
+def kept_ids(checked: Checked | None, column: str) -> pd.Index | None:
     """The ids a checked table kept; None (no check) when it is missing or header-only."""
     if checked is None or checked.rows_in == 0:
         return None
@@ -301,7 +317,7 @@ def _kept_ids(checked: _Checked | None, column: str) -> pd.Index | None:
     return pd.Index(np.asarray(ids.cat.categories, dtype=object)[np.unique(codes[codes >= 0])])
 
 
-def _birth_dates(students: _Checked | None) -> pd.Series | None:
+def kept_birth_dates(students: Checked | None) -> pd.Series | None:
     if students is None or students.kept.empty:
         return None
     kept = students.kept
@@ -312,7 +328,7 @@ def _birth_dates(students: _Checked | None) -> pd.Series | None:
 # --- checking ------------------------------------------------------------------------------
 
 
-def _check(raw: RawTable, parsed: ParsedTable, context: Context) -> _Checked:
+def check_rows(raw: RawTable, parsed: ParsedTable, context: Context) -> Checked:
     table = ALL_TABLES[raw.name]
     frame = parsed.frame
     failures: list[tuple[str, str | None, np.ndarray]] = []
@@ -330,7 +346,7 @@ def _check(raw: RawTable, parsed: ParsedTable, context: Context) -> _Checked:
                 column = getattr(error.schema, "name", None)
                 message = clean_text(str(error), 300)
                 rule = "wrong_type" if "dtype" in str(check) else "check_failed"
-                problems.append(_fatal(raw, rule, column, message))
+                problems.append(fatal_problem(raw, rule, column, message))
 
     rows = raw.row_numbers
     decisions = [_decision(table, rule, column) for rule, column, _ in failures]
@@ -380,7 +396,7 @@ def _check(raw: RawTable, parsed: ParsedTable, context: Context) -> _Checked:
     for at in blanked.values():
         any_blank |= at >= 0
     kept = frame.loc[~set_aside] if set_aside.any() else frame
-    return _Checked(
+    return Checked(
         kept=kept,
         problems=problems,
         quarantine=quarantine,
@@ -421,11 +437,14 @@ def _examples(
     else:
         shown = [column] if column else []
     out = []
-    for pos in positions:
+    # A folder of pieces: say which piece the row is in (rows count from 2 in each piece).
+    files = raw.files_at(positions) if raw.pieces else None
+    for i, pos in enumerate(positions):
         values = [
             f"{c}={_raw_value(raw, c, int(pos))!r}" for c in shown if c in raw.data.column_names
         ]
-        out.append((int(rows[pos]), ", ".join(values)))
+        where = "" if files is None else f"{Path(files[i]).name}: "
+        out.append((int(rows[pos]), where + ", ".join(values)))
     return out
 
 
@@ -445,28 +464,27 @@ def _malformed_problem(raw: RawTable) -> Problem:
                    "the line does not split into the header's columns", set_aside=True)  # fmt: skip
 
 
-def _emptiness(raw: RawTable, checked: _Checked) -> list[Problem]:
+def emptiness(name: str, path: Path, kept: int, rows_in: int) -> list[Problem]:
     """No usable rows is fatal for the tables everything hangs on, a warning for the others."""
-    if len(checked.kept):
+    if kept:
         return []
-    name = raw.name
     fatal = name in REQUIRED_ROWS
-    if checked.rows_in == 0:
+    if rows_in == 0:
         rule, message = "no_rows", "the file has a header but no rows"
     else:
         rule, message = "no_usable_rows", "every row was set aside"
-    if name == "dropouts" and checked.rows_in == 0:
+    if name == "dropouts" and rows_in == 0:
         message += " (fine if nobody left school)"
-    if name == "households" and checked.rows_in == 0:
+    if name == "households" and rows_in == 0:
         message += "; students' household ids were not checked"
-    return [Problem(name, raw.path, rule, None, 0, [], fatal, message)]
+    return [Problem(name, path, rule, None, 0, [], fatal, message)]
 
 
 # --- typed tables --------------------------------------------------------------------------
 
 
 def _to_tables(
-    checked: dict[str, _Checked],
+    checked: dict[str, Checked],
     raws: dict[str, RawTable],
     problems: list[Problem],
     exported_on: pd.Timestamp,
@@ -476,16 +494,22 @@ def _to_tables(
         table = ALL_TABLES[name]
         try:
             # Pop as we go so that each validation frame is freed once typed.
-            frame = to_contract(checked.pop(name).kept, table)
-            if "person_id" in frame.columns:  # one form for every id: 18 characters
-                frame["person_id"] = normalize_ids(frame["person_id"])
-            output_schema(table).validate(frame)
+            frame = typed_frame(checked.pop(name).kept, table)
         except Exception as exc:  # a loader bug, reported rather than raised
             message = f"typing failed: {clean_text(exc)}"
-            problems.append(_fatal(raws[name], "check_failed", None, message))
+            problems.append(fatal_problem(raws[name], "check_failed", None, message))
             return None
         frames[name] = frame
     return Tables(**frames, exported_on=exported_on)  # optional tables are keywords too
+
+
+def typed_frame(kept: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """The kept rows in the contract's dtypes, checked against the output schema."""
+    frame = to_contract(kept, table)
+    if "person_id" in frame.columns:  # one form for every id: 18 characters
+        frame["person_id"] = normalize_ids(frame["person_id"])
+    output_schema(table).validate(frame)
+    return frame
 
 
 def to_contract(frame: pd.DataFrame, table: Table) -> pd.DataFrame:

@@ -51,7 +51,12 @@ def dataset_builder(dataset):  # features.ingest.run.Ingested -> build(as_of, sc
 
 def generate(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the county's tables into.")],
-    students: Annotated[int, typer.Option(min=10, help="Number of students in the county.")] = 5000,
+    students: Annotated[
+        int,
+        typer.Option(
+            min=10, help="Number of students in the county (with --counties: in each county)."
+        ),
+    ] = 5000,
     years: Annotated[int, typer.Option(min=1, max=12, help="School years of records.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
     fmt: Annotated[
@@ -96,10 +101,26 @@ def generate(
         Path | None,
         typer.Option(help="Where the visits' true effect goes (default OUT_DIR/truth)."),
     ] = None,
+    counties: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Write a province of this many counties, --students each, one county at a "
+            "time (memory of one county), as a split export: OUT_DIR/<table>/countyNNN.parquet "
+            "and export.json, always Parquet (--format is ignored). Ids are prefixed by county "
+            "(C001-...); no register or visits.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Write a realistic synthetic county in the input data contract."""
+    """Write a realistic synthetic county (or a province of counties) in the input data contract."""
     from features.errors import UserError
     from features.synthetic import generate_county
+
+    if counties is not None:
+        _generate_province(out_dir, counties, students, years, seed, start_year, calendar,
+                           export_date, visit_effect)  # fmt: skip
+        return
 
     with progress() as bar:
         task = bar.add_task("Generating", total=100)
@@ -125,6 +146,37 @@ def generate(
         except UserError as exc:
             fail(str(exc))
     console.print(summary.describe())
+
+
+def _generate_province(
+    out_dir: Path,
+    counties: int,
+    students: int,
+    years: int,
+    seed: int,
+    start_year: int,
+    calendar: str,
+    export_date: str | None,
+    visit_effect: float | None,
+) -> None:
+    from features.errors import UserError
+    from features.synthetic.province import generate_province
+
+    if visit_effect is not None:
+        fail("--counties writes no home visits; drop --visit-effect (or --counties).")
+    with progress() as bar:
+        task = bar.add_task("Generating", total=100)
+
+        def step(stage: str, fraction: float) -> None:
+            bar.update(task, description=stage, completed=round(100 * fraction))
+
+        try:
+            summary = generate_province(
+                out_dir, counties, students, years, seed, start_year, calendar, export_date, step
+            )
+        except UserError as exc:
+            fail(str(exc))
+    console.print(summary.describe(), highlight=False)
 
 
 def validate(

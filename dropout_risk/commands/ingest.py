@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -11,11 +11,34 @@ from dropout_risk.console import console, err_console, fail
 from dropout_risk.settings import get_settings
 
 
-def run_ingest(data_dir: Path, group_students: int | None = None, force: bool = False):
+def run_ingest(
+    data_dir: Path,
+    group_students: int | None = None,
+    force: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
+):
     """Ingest `data_dir` unless its dataset is up to date, saying which on stderr.
 
     Returns `features.ingest.run.Ingested`; stops with exit 1 when the folder does not exist.
+    With `engine="dask"` the workers of `scheduler` (a local cluster of two when None) read,
+    check and write the raw files; this process opens none of them.
     """
+    if engine == "dask":
+        from distributed import KilledWorker
+
+        from features.engines.dask import dask_client
+        from features.io import clean_text
+
+        try:
+            with dask_client(scheduler) as client:
+                return _run_ingest(data_dir, group_students, force, client)
+        except (OSError, TimeoutError, KilledWorker) as exc:  # no scheduler, or a worker lost
+            fail(f"the Dask cluster failed ({type(exc).__name__}): {clean_text(exc)}")
+    return _run_ingest(data_dir, group_students, force, None)
+
+
+def _run_ingest(data_dir: Path, group_students: int | None, force: bool, client: object):
     from features.errors import DataError
     from features.ingest.run import ingest_folder
 
@@ -29,6 +52,7 @@ def run_ingest(data_dir: Path, group_students: int | None = None, force: bool = 
                 group_students=group_students,
                 force=force,
                 say=lambda step: status.update(f"Ingesting {data_dir}: {step}"),
+                client=client,
             )
     except DataError as exc:
         fail(str(exc))
@@ -90,11 +114,24 @@ def ingest(
     force: Annotated[
         bool, typer.Option(help="Ingest again even if the files are unchanged.")
     ] = False,
+    engine: Annotated[
+        Literal["local", "dask"],
+        typer.Option(
+            help="local: this process validates and writes; dask: the workers do, one task "
+            "per file or piece (cross-piece checks joined on the cluster)."
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address; a local cluster of 2 workers when omitted."),
+    ] = None,
 ) -> None:
     """Validate a data folder once into a partitioned Parquet dataset that later commands read."""
     from features.report import print_report
 
-    ingested = run_ingest(data_dir, group_students, force)
+    if scheduler and engine != "dask":
+        fail("--scheduler goes with --engine dask.")
+    ingested = run_ingest(data_dir, group_students, force, engine, scheduler)
     print_report(ingested.report, err_console)
     if not ingested.report.usable:
         fail(f"{data_dir} cannot be used; fix the problems above and run again.")

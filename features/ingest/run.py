@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from features.contract import Tables
 from features.errors import DataError
+from features.export import ExportDate
 from features.ingest.fingerprint import folder_hash, folder_stats
 from features.ingest.placement import GROUP_STUDENTS, place
 from features.ingest.reportfile import report_from_json, report_to_json
@@ -77,11 +78,14 @@ def ingest_folder(
     group_students: int | None = None,
     force: bool = False,
     say: Say | None = None,
+    client: Any = None,
 ) -> Ingested:
     """Validate and write `data_dir`'s dataset unless the one under `home` is up to date.
 
     `group_students` sizes the school groups (GROUP_STUDENTS when None); None also accepts
     a dataset ingested with any size, so later commands keep the layout `ingest` chose.
+    With a Dask `client`, the workers hash, check and write the raw files, piece by piece
+    (`dask_ingest`); this process opens none of them.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -94,7 +98,12 @@ def ingest_folder(
     if not force and same_layout and manifest.get("raw_stats") == stats:  # type: ignore[union-attr]
         return Ingested(data_dir, folder, manifest, report_from_json(manifest["report"]), False)
     tell("hashing the raw files")
-    raw_hash = folder_hash(data_dir)
+    digests = None
+    if client is not None:  # the workers read the files; the client only lists them
+        from features.ingest.dask_ingest import digests_on
+
+        digests = digests_on(client)
+    raw_hash = folder_hash(data_dir, digests)
     if not force and same_layout and manifest["raw_hash"] == raw_hash:  # type: ignore[index]
         manifest["raw_stats"] = stats  # type: ignore[index]  # touched, not changed
         _save_manifest(folder, manifest)  # type: ignore[arg-type]
@@ -108,11 +117,19 @@ def ingest_folder(
         if manifest["raw_hash"] != raw_hash
         else "layout"
     )
+    layout = group_students or GROUP_STUDENTS
+    raw = {"raw_hash": raw_hash, "raw_stats": stats}
+    if client is not None:
+        from features.ingest.dask_ingest import ingest_with
+
+        manifest, report = ingest_with(client, data_dir, folder, quarantine_dir, layout, raw, tell)
+        return Ingested(
+            data_dir, folder if manifest else None, manifest, report, True, None, reason
+        )
     report = validate_folder(data_dir, quarantine_dir=quarantine_dir, progress=tell)
     if report.tables is None:
         return Ingested(data_dir, None, {}, report, True, reason=reason)
-    layout = group_students or GROUP_STUDENTS
-    manifest = _write(report, {"raw_hash": raw_hash, "raw_stats": stats}, folder, layout, tell)
+    manifest = _write(report, raw, folder, layout, tell)
     return Ingested(data_dir, folder, manifest, report, True, report.tables, reason)
 
 
@@ -130,9 +147,7 @@ def _write(
     assert tables is not None
     tell("placing schools in partitions")
     placement = place(tables, group_students)
-    staging = folder.with_name(f"{folder.name}.new-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "tables").mkdir(parents=True)
+    staging = staging_folder(folder)
     written: dict[str, Any] = {}
     for name, frame in tables.items():
         if frame is None:  # an optional table the folder does not hold
@@ -140,22 +155,47 @@ def _write(
         tell(f"writing {name}")
         written[name] = write_table(name, frame, placement, staging / "tables")
     export = tables.export_date()
-    manifest = {
+    manifest = manifest_of(
+        report, raw, group_students, export, tables.exported_on, len(placement.parts), written
+    )
+    publish(staging, folder, manifest)
+    return manifest
+
+
+def staging_folder(folder: Path) -> Path:
+    staging = folder.with_name(f"{folder.name}.new-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "tables").mkdir(parents=True)
+    return staging
+
+
+def manifest_of(
+    report: ValidationReport,
+    raw: dict[str, Any],
+    group_students: int,
+    export: ExportDate,
+    exported_on: pd.Timestamp | None,
+    partitions: int,
+    written: dict[str, Any],
+) -> dict[str, Any]:
+    return {
         "layout": LAYOUT,
         "data_dir": str(report.data_dir.resolve()),
         **raw,
         "group_students": group_students,
         "export_date": f"{export.date:%Y-%m-%d}",
         "export_source": export.source,
-        "exported_on": None if tables.exported_on is None else f"{tables.exported_on:%Y-%m-%d}",
-        "partitions": len(placement.parts),
+        "exported_on": None if exported_on is None else f"{exported_on:%Y-%m-%d}",
+        "partitions": partitions,
         "tables": written,
         "report": report_to_json(report),
     }
+
+
+def publish(staging: Path, folder: Path, manifest: dict[str, Any]) -> None:
     (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
     folder.parent.mkdir(parents=True, exist_ok=True)
     replace_folder(staging, folder)
-    return manifest
 
 
 def load_ingested(ingested: Ingested, as_of: pd.Timestamp | None = None) -> Tables:

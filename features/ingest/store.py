@@ -35,11 +35,16 @@ def partitioning(yearly: bool) -> ds.Partitioning:
 
 
 def write_table(
-    name: str, frame: pd.DataFrame, placement: Placement, folder: Path
+    name: str, frame: pd.DataFrame, placement: Placement, folder: Path, piece: int | None = None
 ) -> dict[str, object]:
-    """Write one table under `folder/<name>`; return what the manifest records of it."""
+    """Write one table under `folder/<name>`; return what the manifest records of it.
+
+    With `piece`, the rows are one piece of the table, written beside the other pieces'
+    (files `part-<piece>-<i>.parquet`, several tasks at once); no rows, no file."""
     target = folder / name
     data = pa.Table.from_pandas(frame, preserve_index=False)
+    if len(frame) == 0 and piece is not None:
+        return {"rows": 0, "yearly": False, "partitions": 0, "files": []}
     if len(frame) == 0:
         target.mkdir(parents=True)
         pq.write_table(data, target / EMPTY_FILE)
@@ -57,11 +62,11 @@ def write_table(
         target,
         format="parquet",
         partitioning=partitioning(years is not None),
-        basename_template="part-{i}.parquet",
+        basename_template="part-{i}.parquet" if piece is None else f"part-{piece}-{{i}}.parquet",
         max_rows_per_group=ROWS_PER_GROUP,
         min_rows_per_group=min(ROWS_PER_GROUP, 1 << 16),
         max_partitions=1 << 16,
-        existing_data_behavior="error",
+        existing_data_behavior="error" if piece is None else "overwrite_or_ignore",
         file_visitor=lambda f: written.append(f.path),
     )
     files = sorted(str(Path(path).relative_to(target)) for path in written)
