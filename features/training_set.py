@@ -136,14 +136,26 @@ def build_training_set(
 
 @dataclass
 class ClusterTrainingSet:
-    """Stacked snapshots kept on the Dask workers: `frame` is a dask DataFrame whose
-    partitions are the workers' pieces (one per snapshot and partition of schools, each
-    sorted by student_id, labelled), in snapshot order; the client holds none of its rows."""
+    """Stacked snapshots kept on the Dask workers: each snapshot's pieces (futures of frames,
+    one per partition of schools that has students, each sorted by student_id, labelled);
+    the client holds none of their rows."""
 
-    frame: Any  # dask.dataframe.DataFrame
-    snapshots: list[pd.Timestamp]
+    pieces: dict[pd.Timestamp, list[Any]]
+    meta: pd.DataFrame
     horizon_days: int
     dropped: list[tuple[pd.Timestamp, str]] = field(default_factory=list)
+
+    @property
+    def snapshots(self) -> list[pd.Timestamp]:
+        return list(self.pieces)
+
+    def frame(self, snapshots: Sequence[pd.Timestamp] | None = None) -> Any:
+        """A dask DataFrame of the pieces of `snapshots` (all by default), in snapshot order."""
+        import dask.dataframe as dd
+
+        chosen = self.snapshots if snapshots is None else list(snapshots)
+        parts = [piece for when in chosen for piece in self.pieces[when]]
+        return dd.from_delayed(parts, meta=self.meta, verify_meta=False)
 
 
 def stack_on_cluster(
@@ -155,17 +167,17 @@ def stack_on_cluster(
 ) -> ClusterTrainingSet:
     """`build_training_set` on the ingested dataset at `folder`, each snapshot's pieces
     built by the workers and left there (the same rows as the local set, in another order)."""
-    import dask.dataframe as dd
-
     from features.engines.dask_dataset import client_tables, scatter_shared, submit_snapshot
 
     kept, dropped = covered_snapshots(client_tables(folder, manifest), snapshots, horizon_days)
     common = scatter_shared(client, folder, manifest)
-    pieces = [
-        piece
-        for when in kept
-        for piece in submit_snapshot(client, folder, manifest, common, when, horizon_days)
-    ]
-    meta = client.submit(pd.DataFrame.head, pieces[0], 0).result()
-    frame = dd.from_delayed(pieces, meta=meta, verify_meta=False)
-    return ClusterTrainingSet(frame, kept, horizon_days, dropped)
+    pieces = {
+        when: submit_snapshot(client, folder, manifest, common, when, horizon_days) for when in kept
+    }
+    # Pieces without rows are left out: lightgbm.dask cannot train on an empty block.
+    for when, futures in pieces.items():
+        sizes = client.gather(client.map(len, futures))
+        pieces[when] = [f for f, n in zip(futures, sizes, strict=True) if n]
+    first = next(f for futures in pieces.values() for f in futures)
+    meta = client.submit(pd.DataFrame.head, first, 0).result()
+    return ClusterTrainingSet(pieces, meta, horizon_days, dropped)

@@ -14,7 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-BATCH_ROWS = 1 << 15
+# Rows held at once over all pieces (about 250 bytes a row of indicators).
+BUDGET_ROWS = 1 << 17
 
 
 def _batches(path: Path, batch_rows: int) -> Iterator[pa.Table]:
@@ -24,10 +25,11 @@ def _batches(path: Path, batch_rows: int) -> Iterator[pa.Table]:
 
 
 def merge_sorted(
-    pieces: Sequence[Path], writer: pq.ParquetWriter, key: str, batch_rows: int = BATCH_ROWS
+    pieces: Sequence[Path], writer: pq.ParquetWriter, key: str, budget_rows: int = BUDGET_ROWS
 ) -> int:
     """Append the rows of `pieces` (each sorted by `key`, keys unique) to `writer` sorted by
     `key`, in the writer's schema; returns the number of rows."""
+    batch_rows = max(64, budget_rows // max(len(pieces), 1))
     readers = [_batches(p, batch_rows) for p in pieces]
     held: list[pa.Table | None] = [next(r, None) for r in readers]
     rows = 0

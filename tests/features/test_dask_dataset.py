@@ -119,8 +119,8 @@ def test_training_set_from_the_workers(province: Path, scheduler: str, home: Pat
     assert held.attendance.empty and held.grades.empty and held.students.empty
     with Client(scheduler) as client:
         on_cluster = stack_on_cluster(client, ingested.folder, ingested.manifest, dates, 120)
-        assert on_cluster.frame.npartitions >= 2 * 4  # a piece per snapshot and partition
-        frame = on_cluster.frame.compute()
+        assert on_cluster.frame().npartitions >= 2 * 4  # a piece per snapshot and partition
+        frame = on_cluster.frame().compute()
     assert on_cluster.snapshots == local.snapshots
     frame = frame.sort_values(["as_of", "student_id"], ignore_index=True)
     pd.testing.assert_frame_equal(frame, local.frame)
