@@ -104,11 +104,14 @@ def client_roster(
     year = school_year_of(as_of)
     data = dataset(folder / "tables", "enrollments", manifest["tables"]["enrollments"])
     rows = data.to_table(filter=ds.field("school_year") == year)
+    # The partition of each school (a few hundred rows), not of each student.
+    places = rows.select(["school_id", *PART]).group_by(["school_id", *PART]).aggregate([])
+    part_of = pd.Series(_part_names(places), index=places.column("school_id").to_pylist())
     enrollments = conform("enrollments", rows.drop_columns(list(PART)))
+    del rows
     roster = build_roster(replace(tables, enrollments=enrollments), as_of)
-    parts = pd.Series(_part_names(rows), index=enrollments["school_id"].to_numpy())
-    parts = parts[~parts.index.duplicated()]
-    return roster.assign(part=parts.reindex(roster["school_id"].to_numpy()).to_numpy())
+    part = roster["school_id"].map(part_of[~part_of.index.duplicated()]).astype("category")
+    return roster.assign(part=part.to_numpy())
 
 
 def _part_names(rows: Any) -> np.ndarray:
