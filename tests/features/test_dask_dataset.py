@@ -104,6 +104,30 @@ def test_the_client_never_opens_attendance(
 
 
 @pytest.mark.slow
+def test_training_set_file_from_the_cluster(
+    province: Path, scheduler: str, home: Path, tmp_path: Path
+) -> None:
+    """`features --snapshots --engine dask`: the workers' pieces merged into the local file."""
+    from features.training_set import build_training_set
+
+    ingested = ingest_folder(province, home)
+    assert ingested.folder is not None
+    out = tmp_path / "set.parquet"
+    command = [
+        sys.executable, "-m", "dropout_risk.cli", "features", str(province), "--snapshots",
+        "2022-10-10,2023-03-01", "--horizon", "120", "--out", str(out), "--engine", "dask",
+        "--scheduler", scheduler,
+    ]  # fmt: skip
+    env = {**os.environ, "DROPOUT_RISK_HOME": str(home)}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    tables = read_tables(ingested.folder, ingested.manifest)
+    expected = build_training_set(tables, ["2022-10-10", "2023-03-01"], 120).frame
+    pd.testing.assert_frame_equal(pd.read_parquet(out), expected)
+    assert f"{int(expected['label'].sum()):,} left within 120 days" in done.stdout
+
+
+@pytest.mark.slow
 def test_training_set_from_the_workers(province: Path, scheduler: str, home: Path) -> None:
     """Snapshots built and labelled by the workers and kept there: the local set's rows."""
     from distributed import Client
