@@ -48,8 +48,8 @@ def client() -> Iterator[object]:
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory: pytest.TempPathFactory):
     raw = tmp_path_factory.mktemp("county") / "raw"
-    generate_county(raw, students=2500, years=2, seed=11, fmt="parquet")
-    done = ingest_folder(raw, tmp_path_factory.mktemp("home"), group_students=700)
+    generate_county(raw, students=6000, years=2, seed=11, fmt="parquet")
+    done = ingest_folder(raw, tmp_path_factory.mktemp("home"), group_students=1500)
     assert done.manifest["partitions"] >= 4
     return done
 
@@ -92,5 +92,7 @@ def test_lightgbm_trains_from_the_workers_pieces(ingested, client) -> None:
     theirs = average_precision_score(y["test"], model.raw_score(x["test"]))
     prevalence = y["test"].mean()
     assert y["test"].sum() >= 10
-    assert ours > 2 * prevalence
-    assert ours >= 0.8 * theirs, (ours, theirs)
+    # Measured: 0.087 and 0.105 against 0.103 locally (prevalence 0.009); data-parallel
+    # LightGBM depends on which worker holds which piece, so the margin is wide.
+    assert ours > 5 * prevalence
+    assert ours >= 0.7 * theirs, (ours, theirs)
