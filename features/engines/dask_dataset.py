@@ -18,6 +18,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -111,34 +112,45 @@ def submit_snapshot(
 ) -> list[Any]:
     """Futures of the snapshot's pieces, one per partition, computed and kept on the workers;
     `common` is the scattered `Shared`."""
-    tables = client_tables(folder, manifest)
+    with damaged(folder):
+        tables = client_tables(folder, manifest)
     check_as_of(tables, as_of)
-    roster = client_roster(folder, manifest, tables, as_of)
-    tasks = plan_tasks(folder, manifest, roster, as_of)
+    with damaged(folder):
+        roster = client_roster(folder, manifest, tables, as_of)
+        tasks = plan_tasks(folder, manifest, roster, as_of)
     return client.map(compute_task, tasks, common=common, horizon_days=horizon_days, pure=False)
 
 
 def scatter_shared(client: Any, folder: Path, manifest: dict[str, Any]) -> Any:
     """The dropouts and households of those who left, sent once to every worker."""
-    dropouts = client_tables(folder, manifest).dropouts
-    return client.scatter(shared(folder, manifest, dropouts), broadcast=True)
+    with damaged(folder):
+        common = shared(folder, manifest, client_tables(folder, manifest).dropouts)
+    return client.scatter(common, broadcast=True)
+
+
+@contextmanager
+def damaged(folder: Path) -> Iterator[None]:
+    """A file of the dataset removed or unreadable, in the client or on a worker: one line."""
+    from features.ingest.run import DamagedDataset
+    from features.io import clean_text
+
+    try:
+        yield
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise DamagedDataset(
+            f"{folder}: the ingested dataset is damaged ({clean_text(exc)}); "
+            "run `dropout-risk ingest --force` on the data folder"
+        ) from exc
 
 
 def results(futures: list[Any], folder: Path, progress: Progress | None) -> Iterator[Any]:
     """Each future's result as it completes; a damaged dataset is said so in one line."""
     from distributed import as_completed
 
-    from features.ingest.run import DamagedDataset
-    from features.io import clean_text
-
     for done, future in enumerate(as_completed(futures), start=1):
-        try:
-            yield future.result()
-        except (OSError, ValueError, pa.ArrowException) as exc:  # files removed or damaged
-            raise DamagedDataset(
-                f"{folder}: the ingested dataset is damaged ({clean_text(exc)}); "
-                "run `dropout-risk ingest --force` on the data folder"
-            ) from exc
+        with damaged(folder):
+            result = future.result()
+        yield result
         if progress is not None:
             progress(done, len(futures))
 

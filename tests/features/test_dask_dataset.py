@@ -149,3 +149,23 @@ def test_training_set_from_the_workers(province: Path, scheduler: str, home: Pat
     frame = frame.sort_values(["as_of", "student_id"], ignore_index=True)
     pd.testing.assert_frame_equal(frame, local.frame)
     assert frame["label"].sum() > 0
+
+
+@pytest.mark.slow
+def test_a_damaged_dataset_is_one_line(province: Path, scheduler: str, tmp_path: Path) -> None:
+    """A partition file gone under the home: the workers' error becomes one line, exit 1."""
+    home = tmp_path / "home"
+    ingested = ingest_folder(province, home, group_students=GROUP)
+    assert ingested.folder is not None
+    next((ingested.folder / "tables" / "attendance").rglob("*.parquet")).unlink()
+    command = [
+        sys.executable, "-m", "dropout_risk.cli", "features", str(province), "--as-of",
+        "2024-03-04", "--out", str(tmp_path / "f.parquet"), "--engine", "dask", "--scheduler",
+        scheduler,
+    ]  # fmt: skip
+    env = {**os.environ, "DROPOUT_RISK_HOME": str(home)}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1
+    assert "the ingested dataset is damaged" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+    assert not list(tmp_path.glob("*.parquet*")) and not list(tmp_path.glob(".f.parquet*"))
