@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 
 from features.build import build_features
+from features.contract import Tables
 from features.engines.dask_dataset import run_dask_dataset
 from features.ingest.run import ingest_folder, read_tables
+from features.training_set import build_training_set
 from tests.features.multi_county import two_counties
 
 GROUP = 120  # several partitions per county, cut between its schools
@@ -72,19 +74,36 @@ def test_same_indicators_as_the_local_engine(province: Path, scheduler: str, hom
         pd.testing.assert_frame_equal(local, on_cluster)
 
 
+SNAPSHOTS = ["2022-10-10", "2023-03-01"]
+
+
+def _expected(tables: Tables, what: str) -> pd.DataFrame:
+    if what == "as_of":
+        return build_features(tables, "2024-03-04")
+    return build_training_set(tables, SNAPSHOTS, 120).frame
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace to watch file opens")
+@pytest.mark.parametrize(
+    ("what", "args"),
+    [
+        ("as_of", ["--as-of", "2024-03-04"]),
+        ("training_set", ["--snapshots", ",".join(SNAPSHOTS), "--horizon", "120"]),
+    ],
+)
 def test_the_client_never_opens_attendance(
-    province: Path, scheduler: str, home: Path, tmp_path: Path
+    province: Path, scheduler: str, home: Path, tmp_path: Path, what: str, args: list[str]
 ) -> None:
-    """`features --engine dask` under strace: every file its process (all threads) opens."""
+    """`features --engine dask` under strace: every file its process (all threads) opens;
+    the file it writes, merged from the workers' pieces, is the local engine's."""
     ingested = ingest_folder(province, home)
     assert ingested.folder is not None
     out, trace = tmp_path / "features.parquet", tmp_path / "trace.txt"
     command = [
         "strace", "-f", "-e", "trace=open,openat,openat2", "-o", str(trace),
-        sys.executable, "-m", "dropout_risk.cli", "features", str(province),
-        "--as-of", "2024-03-04", "--out", str(out), "--engine", "dask", "--scheduler", scheduler,
+        sys.executable, "-m", "dropout_risk.cli", "features", str(province), *args,
+        "--out", str(out), "--engine", "dask", "--scheduler", scheduler,
     ]  # fmt: skip
     env = {**os.environ, "DROPOUT_RISK_HOME": str(home)}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
@@ -97,34 +116,11 @@ def test_the_client_never_opens_attendance(
     assert not [line for line in opened if "/tables/grades/" in line]
     assert not [line for line in opened if "/tables/households/" in line]
     assert "attendance.csv" not in trace.read_text()  # unchanged raw files are not even hashed
-    expected = build_features(read_tables(ingested.folder, ingested.manifest), "2024-03-04")
-    # Merged from the workers' pieces, the file reads back as the local engine's frame.
+    expected = _expected(read_tables(ingested.folder, ingested.manifest), what)
     pd.testing.assert_frame_equal(pd.read_parquet(out), expected)
     assert not list(tmp_path.glob(".features.parquet*"))  # the pieces are removed
-
-
-@pytest.mark.slow
-def test_training_set_file_from_the_cluster(
-    province: Path, scheduler: str, home: Path, tmp_path: Path
-) -> None:
-    """`features --snapshots --engine dask`: the workers' pieces merged into the local file."""
-    from features.training_set import build_training_set
-
-    ingested = ingest_folder(province, home)
-    assert ingested.folder is not None
-    out = tmp_path / "set.parquet"
-    command = [
-        sys.executable, "-m", "dropout_risk.cli", "features", str(province), "--snapshots",
-        "2022-10-10,2023-03-01", "--horizon", "120", "--out", str(out), "--engine", "dask",
-        "--scheduler", scheduler,
-    ]  # fmt: skip
-    env = {**os.environ, "DROPOUT_RISK_HOME": str(home)}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    tables = read_tables(ingested.folder, ingested.manifest)
-    expected = build_training_set(tables, ["2022-10-10", "2023-03-01"], 120).frame
-    pd.testing.assert_frame_equal(pd.read_parquet(out), expected)
-    assert f"{int(expected['label'].sum()):,} left within 120 days" in done.stdout
+    if what == "training_set":
+        assert f"{int(expected['label'].sum()):,} left within 120 days" in done.stdout
 
 
 @pytest.mark.slow
@@ -133,11 +129,11 @@ def test_training_set_from_the_workers(province: Path, scheduler: str, home: Pat
     from distributed import Client
 
     from features.engines.dataset_plan import client_tables
-    from features.training_set import build_training_set, stack_on_cluster
+    from features.training_set import stack_on_cluster
 
     ingested = ingest_folder(province, home)
     assert ingested.folder is not None
-    dates = ["2022-10-10", "2023-03-01"]
+    dates = SNAPSHOTS
     local = build_training_set(read_tables(ingested.folder, ingested.manifest), dates, 120)
     held = client_tables(ingested.folder, ingested.manifest)
     assert held.attendance.empty and held.grades.empty and held.students.empty
