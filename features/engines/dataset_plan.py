@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as ds
 
 from features.contract import CONTRACT, Tables, school_year_of
@@ -76,7 +77,7 @@ def client_tables(folder: Path, manifest: dict[str, Any]) -> ClientTables:
         folder / "tables", "enrollments", entries["enrollments"], columns=["school_year"]
     )
     exported_on = manifest.get("exported_on")
-    source = manifest["report"].get("export", {}).get("source", "the ingested dataset")
+    source = manifest.get("export_source", "the ingested dataset")
     return ClientTables(
         **frames,
         exported_on=None if exported_on is None else pd.Timestamp(exported_on),
@@ -145,10 +146,18 @@ def plan_tasks(
     years = {str(y) for y in range(school_year_of(start), year + 1)}
     enr = dataset(root, "enrollments", manifest["tables"]["enrollments"])
     other = enr.to_table(columns=["student_id", *PART], filter=ds.field("school_year") != year)
-    task_parts = roster["part"].to_numpy()
+    tasks_of, task_names = pd.factorize(roster["part"])
     at = positions(other.column("student_id"), roster["student_id"])
-    moved = pd.DataFrame({"task": task_parts[at[at >= 0]], "part": _part_names(other)[at >= 0]})
-    histories = moved.drop_duplicates().groupby("task")["part"].unique()
+    # (task, partition) pairs, made unique in Arrow: no Python string per enrollment.
+    moved = other.select(list(PART)).filter(pa.array(at >= 0))
+    moved = moved.append_column("task", pa.array(tasks_of[at[at >= 0]]))
+    moved = moved.group_by(["task", *PART]).aggregate([])
+    histories = (
+        pd.DataFrame({"task": moved.column("task").to_numpy(), "part": _part_names(moved)})
+        .assign(task=lambda f: np.asarray(task_names, dtype=object)[f["task"].to_numpy()])
+        .groupby("task")["part"]
+        .unique()
+    )
     dirs = {name: entry["files"] for name, entry in manifest["tables"].items()}
     households = [str(root / "households" / d) for d in dirs["households"]]
     tasks = []
