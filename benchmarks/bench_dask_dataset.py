@@ -137,9 +137,11 @@ students, one school year, ingested in {manifest["partitions"] - 1} partitions o
 | `features` (local engine, same dataset) | {r["local"]["seconds"]:.1f} s | {r["local"]["peak_gb"]:.2f} GB | {r["local"]["load_avg"]:.1f} |
 
 Worker compute time per student: {per_student:.0f} µs (sum of task times / students).
-Both outputs are equal (checked before recording). The client reads schools, students,
-enrollments and dropouts (about a row per student) and never opens attendance or grades
-(`tests/features/test_dask_dataset.py` checks this under strace).
+Both outputs are equal (checked before recording). The client holds the snapshot year's
+enrollments (the roster), the dropouts, the schools and the households of those who left;
+it never opens attendance, grades or households (`tests/features/test_dask_dataset.py`
+checks this under strace). Each worker writes its partition's indicators beside `--out`
+and the client merges them into the one file, batch by batch.
 """  # noqa: E501
     print(text)
     import benchmarks.bench_features as bf

@@ -65,9 +65,10 @@ def check_as_of(tables: Tables, as_of: pd.Timestamp) -> None:
         )
 
 
-def assemble(frame: pd.DataFrame, tables: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Add township, county and as_of; order, type and sort the columns as the catalogue says."""
-    places = tables.schools.drop_duplicates("school_id")
+def assemble(frame: pd.DataFrame, schools: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Add township, county (from `schools`) and as_of; order, type and sort the columns as
+    the catalogue says."""
+    places = schools.drop_duplicates("school_id")
     where = take_rows(places, positions(frame["school_id"], places["school_id"]))
     frame = frame.copy()
     frame["township"] = where["township"].astype("string[pyarrow]").array
@@ -114,4 +115,4 @@ def build_features(
         frame = run_dask(tables, roster, when, scheduler=scheduler, progress=progress)
     else:
         raise UserError(f"Unknown engine {engine!r}; use 'local' or 'dask'.")
-    return assemble(frame, tables, when)
+    return assemble(frame, tables.schools, when)

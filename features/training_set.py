@@ -12,7 +12,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -76,6 +77,31 @@ def uncovered_reason(tables: Tables, as_of: pd.Timestamp, horizon_days: int) -> 
     return None
 
 
+def covered_snapshots(
+    tables: Tables, snapshots: Rule | Sequence[object], horizon_days: int
+) -> tuple[list[pd.Timestamp], list[tuple[pd.Timestamp, str]]]:
+    """The snapshots whose label window is inside the data, and those dropped with why (each
+    also warned). Raises UserError when none is left."""
+    if horizon_days < 1:
+        raise UserError(f"The horizon must be at least one day, not {horizon_days}.")
+    kept: list[pd.Timestamp] = []
+    dropped: list[tuple[pd.Timestamp, str]] = []
+    for when in snapshot_dates(tables, snapshots):
+        reason = uncovered_reason(tables, when, horizon_days)
+        if reason is None:
+            kept.append(when)
+        else:
+            dropped.append((when, reason))
+    for when, reason in dropped:
+        warnings.warn(f"snapshot {when:%Y-%m-%d} dropped: {reason}", stacklevel=3)
+    if not kept:
+        raise UserError(
+            f"No snapshot has its {horizon_days}-day label window inside the data; "
+            "choose earlier dates or a shorter horizon."
+        )
+    return kept, dropped
+
+
 def build_training_set(
     tables: Tables,
     snapshots: Rule | Sequence[object],
@@ -84,33 +110,13 @@ def build_training_set(
     engine: Engine = "local",
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
-    build: Callable[..., pd.DataFrame] | None = None,
 ) -> TrainingSet:
     """Indicators at each covered snapshot with the label "left school in [T, T + horizon)".
 
-    `progress(done, total)` is called after each snapshot. `build(as_of, scheduler=...)`
-    replaces `build_features` (the Dask engine over an ingested dataset, whose workers read
-    attendance: `tables` then need only enrollments, dropouts and the export date). Raises
-    UserError when no snapshot has a fully covered label window.
+    `progress(done, total)` is called after each snapshot. Raises UserError when no
+    snapshot has a fully covered label window.
     """
-    if horizon_days < 1:
-        raise UserError(f"The horizon must be at least one day, not {horizon_days}.")
-    dates = snapshot_dates(tables, snapshots)
-    kept: list[pd.Timestamp] = []
-    dropped: list[tuple[pd.Timestamp, str]] = []
-    for when in dates:
-        reason = uncovered_reason(tables, when, horizon_days)
-        if reason is None:
-            kept.append(when)
-        else:
-            dropped.append((when, reason))
-    for when, reason in dropped:
-        warnings.warn(f"snapshot {when:%Y-%m-%d} dropped: {reason}", stacklevel=2)
-    if not kept:
-        raise UserError(
-            f"No snapshot has its {horizon_days}-day label window inside the data; "
-            "choose earlier dates or a shorter horizon."
-        )
+    kept, dropped = covered_snapshots(tables, snapshots, horizon_days)
     with ExitStack() as stack:
         if engine == "dask" and scheduler is None:
             # One local cluster for all snapshots rather than one each.
@@ -119,13 +125,59 @@ def build_training_set(
             scheduler = stack.enter_context(dask_client(None)).scheduler.address
         frames = []
         for i, when in enumerate(kept):
-            if build is None:
-                frame = build_features(tables, when, engine=engine, scheduler=scheduler)
-            else:
-                frame = build(when, scheduler=scheduler)
+            frame = build_features(tables, when, engine=engine, scheduler=scheduler)
             frame["label"] = left_within(tables.dropouts, frame["student_id"], when, horizon_days)
             frames.append(frame)
             if progress is not None:
                 progress(i + 1, len(kept))
     stacked = pd.concat(frames, ignore_index=True)
     return TrainingSet(stacked, kept, horizon_days, dropped)
+
+
+@dataclass
+class ClusterTrainingSet:
+    """Stacked snapshots kept on the Dask workers: each snapshot's pieces (futures of frames,
+    one per partition of schools that has students, each sorted by student_id, labelled);
+    the client holds none of their rows."""
+
+    pieces: dict[pd.Timestamp, list[Any]]
+    meta: pd.DataFrame
+    horizon_days: int
+    dropped: list[tuple[pd.Timestamp, str]] = field(default_factory=list)
+
+    @property
+    def snapshots(self) -> list[pd.Timestamp]:
+        return list(self.pieces)
+
+    def frame(self, snapshots: Sequence[pd.Timestamp] | None = None) -> Any:
+        """A dask DataFrame of the pieces of `snapshots` (all by default), in snapshot order."""
+        import dask.dataframe as dd
+
+        chosen = self.snapshots if snapshots is None else list(snapshots)
+        parts = [piece for when in chosen for piece in self.pieces[when]]
+        return dd.from_delayed(parts, meta=self.meta, verify_meta=False)
+
+
+def stack_on_cluster(
+    client: Any,
+    folder: Path,
+    manifest: dict[str, Any],
+    snapshots: Rule | Sequence[object],
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> ClusterTrainingSet:
+    """`build_training_set` on the ingested dataset at `folder`, each snapshot's pieces
+    built by the workers and left there (the same rows as the local set, in another order)."""
+    from features.engines.dask_dataset import client_tables, scatter_shared, submit_snapshot
+
+    kept, dropped = covered_snapshots(client_tables(folder, manifest), snapshots, horizon_days)
+    common = scatter_shared(client, folder, manifest)
+    pieces = {
+        when: submit_snapshot(client, folder, manifest, common, when, horizon_days) for when in kept
+    }
+    # Pieces without rows are left out: lightgbm.dask cannot train on an empty block.
+    for when, futures in pieces.items():
+        sizes = client.gather(client.map(len, futures))
+        pieces[when] = [f for f, n in zip(futures, sizes, strict=True) if n]
+    first = next(f for futures in pieces.values() for f in futures)
+    meta = client.submit(pd.DataFrame.head, first, 0).result()
+    return ClusterTrainingSet(pieces, meta, horizon_days, dropped)

@@ -40,15 +40,6 @@ def load_validated(data_dir: Path, as_of: str | None = None):  # -> features.con
     return open_data(data_dir, as_of)
 
 
-def dataset_builder(dataset):  # features.ingest.run.Ingested -> build(as_of, scheduler=...)
-    """Snapshots of a training set built by the Dask workers from the ingested dataset."""
-    from functools import partial
-
-    from features.engines.dask_dataset import run_dask_dataset
-
-    return partial(run_dask_dataset, dataset.folder, dataset.manifest)
-
-
 def generate(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the county's tables into.")],
     students: Annotated[
@@ -241,15 +232,10 @@ def features(
             as_timestamp(date)
     except UserError as exc:
         fail(str(exc))
-    dataset = None
-    if engine == "dask":  # the workers read the dataset, not this process
-        from dropout_risk.commands.ingest import open_dataset
-        from features.engines.dask_dataset import client_tables
-
-        dataset = open_dataset(data_dir)
-        tables = client_tables(dataset.folder, dataset.manifest)
-    else:
-        tables = load_validated(data_dir, as_of if snapshots is None else None)
+    if engine == "dask":  # the workers read the dataset and write the pieces, not this process
+        _features_on_cluster(data_dir, as_of, rule, dates, horizon, out, scheduler)
+        return
+    tables = load_validated(data_dir, as_of if snapshots is None else None)
     try:
         with progress() as bar:
             task = bar.add_task("Building indicators", total=None)
@@ -257,38 +243,16 @@ def features(
             def advance(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            if dataset is not None and snapshots is None:
-                from features.engines.dask_dataset import run_dask_dataset
-
-                frame = run_dask_dataset(
-                    dataset.folder,
-                    dataset.manifest,
-                    as_timestamp(as_of),
-                    scheduler=scheduler,
-                    progress=advance,
-                )
-                what = f"{len(frame):,} students as of {as_of}"
-            elif snapshots is None:
-                frame = build_features(
-                    tables, as_of, engine=engine, scheduler=scheduler, progress=advance
-                )
+            if snapshots is None:
+                frame = build_features(tables, as_of, progress=advance)
                 what = f"{len(frame):,} students as of {as_of}"
             else:
                 chosen = rule if rule in ("term_start", "monthly") else dates
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # dropped snapshots are reported below
-                    result = build_training_set(
-                        tables,
-                        chosen,
-                        horizon,
-                        engine=engine,
-                        scheduler=scheduler,
-                        progress=advance,
-                        build=None if dataset is None else dataset_builder(dataset),
-                    )
+                    result = build_training_set(tables, chosen, horizon, progress=advance)
                 frame = result.frame
-                for when, reason in result.dropped:
-                    err_console.print(f"[yellow]snapshot {when:%Y-%m-%d} dropped:[/] {reason}")
+                _say_dropped(result.dropped)
                 kept = ", ".join(f"{d:%Y-%m-%d}" for d in result.snapshots)
                 what = (
                     f"{len(frame):,} rows from {len(result.snapshots)} snapshots ({kept}), "
@@ -298,6 +262,70 @@ def features(
         fail(str(exc))
     out.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(out, index=False)
+    console.print(f"Wrote [green]{out}[/]: {what}.")
+
+
+def _say_dropped(dropped: list) -> None:
+    for when, reason in dropped:
+        err_console.print(f"[yellow]snapshot {when:%Y-%m-%d} dropped:[/] {reason}")
+
+
+def _features_on_cluster(
+    data_dir: Path,
+    as_of: str | None,
+    rule: str,
+    dates: list[str],
+    horizon: int,
+    out: Path,
+    scheduler: str | None,
+) -> None:
+    """`features --engine dask`: the workers write their pieces beside `out`, and this
+    process merges them into `out` batch by batch, holding only the roster."""
+    import warnings
+
+    from dropout_risk.commands.ingest import open_dataset
+    from features.build import as_timestamp
+    from features.engines.dask_dataset import client_tables, write_dask_dataset
+    from features.errors import UserError
+    from features.training_set import covered_snapshots
+
+    dataset = open_dataset(data_dir)
+    try:
+        if as_of is not None:
+            when, horizon_days = [as_timestamp(as_of)], None
+        else:
+            chosen = rule if rule in ("term_start", "monthly") else dates
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # dropped snapshots are reported below
+                tables = client_tables(dataset.folder, dataset.manifest)
+                when, dropped = covered_snapshots(tables, chosen, horizon)
+            _say_dropped(dropped)
+            horizon_days = horizon
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with progress() as bar:
+            task = bar.add_task("Building indicators", total=None)
+            rows = write_dask_dataset(
+                dataset.folder,
+                dataset.manifest,
+                when,
+                out,
+                horizon_days=horizon_days,
+                scheduler=scheduler,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except UserError as exc:
+        fail(str(exc))
+    if as_of is not None:
+        what = f"{rows:,} students as of {as_of}"
+    else:
+        import pyarrow.parquet as pq
+
+        left = pq.read_table(out, columns=["label"]).column("label").to_numpy().sum()
+        kept = ", ".join(f"{d:%Y-%m-%d}" for d in when)
+        what = (
+            f"{rows:,} rows from {len(when)} snapshots ({kept}), "
+            f"{int(left):,} left within {horizon} days"
+        )
     console.print(f"Wrote [green]{out}[/]: {what}.")
 
 

@@ -1,18 +1,24 @@
 """The Dask engine over an ingested dataset: workers read their own partitions.
 
-The client holds what is about one row per student (schools, students, enrollments,
-dropouts): enough for the roster, the tasks and `sibling_left`. Each task is a partition
-of whole schools for the snapshot's school year; it receives the folders of the partitions
-its students' records live in (its own, and those of schools they attended in other
-years), the snapshot date and its roster, reads only the rows and columns it needs, runs
-`compute_part` as the local engine does, and returns indicators. Attendance and grades are
-never read by the client.
+The client plans (`features.engines.dataset_plan`): it holds the roster, the dropouts and
+the schools, never attendance, grades, students or households. Each task is a partition of
+whole schools for the snapshot's school year; it receives the files of the partitions its
+students' records live in, the snapshot date, its roster, and (sent once to every worker)
+who left school and their households; it reads only the rows and columns it needs, runs
+`compute_part` as the local engine does, adds the cross-school indicators and the
+catalogue's columns, and keeps its piece of the result, sorted by student_id, on the worker.
+
+`write_dask_dataset` has each worker write its piece and merges the pieces into one file
+batch by batch; `run_dask_dataset` gathers them into one frame (for small data and tests);
+a training set keeps them on the workers (`features.training_set.stack_on_cluster`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,42 +26,36 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from features.contract import CONTRACT, Tables, school_year_of
+from features.build import assemble, check_as_of
+from features.engines.dataset_plan import (
+    Shared,
+    Task,
+    client_roster,
+    client_tables,
+    empty,
+    plan_tasks,
+    shared,
+)
 from features.indicators.attendance import encode_attendance
 from features.indicators.compute import SchoolPart, compute_part, window
 from features.indicators.household import left_before, sibling_left
-from features.indicators.population import roster as build_roster
-from features.ingest.store import conform, partition_keys
+from features.indicators.population import left_within
+from features.ingest.store import conform
 
 Progress = Callable[[int, int], None]
-CLIENT_TABLES = ("schools", "students", "enrollments", "dropouts")
-
-
-@dataclass(frozen=True)
-class Task:
-    """What one worker needs: its files (absolute paths) per table, the date, and its roster."""
-
-    folders: dict[str, list[str]]
-    roster: pd.DataFrame
-    as_of: pd.Timestamp
 
 
 def _read(
-    name: str, folders: list[str], where: ds.Expression, columns: list[str] | None = None
+    name: str, files: list[str], where: ds.Expression, columns: list[str] | None = None
 ) -> pd.DataFrame:
-    files = folders
     if not files:
-        return _empty(name)
+        return empty(name)
     data = ds.dataset(files, format="parquet")
     return conform(name, data.to_table(columns=columns, filter=where))
 
 
-def _empty(name: str) -> pd.DataFrame:
-    return pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in CONTRACT[name].columns})  # type: ignore[call-overload]
-
-
-def compute_task(task: Task) -> pd.DataFrame:
-    """On a worker: read this task's rows, then the indicators of its population."""
+def compute_task(task: Task, common: Shared, horizon_days: int | None = None) -> pd.DataFrame:
+    """On a worker: this task's piece of the result (with "label" when `horizon_days`)."""
     roster, as_of = task.roster, task.as_of
     _, _, start = window(as_of)
     ids = roster["student_id"].to_numpy(dtype=object)
@@ -84,72 +84,75 @@ def compute_task(task: Task) -> pd.DataFrame:
         grades=_read("grades", task.folders["grades"], mine),
         attendance=encode_attendance(attendance, roster["student_id"], start, as_of),
     )
-    return compute_part(part, as_of)
+    frame = compute_part(part, as_of)
+    # Siblings in other partitions are known from the shared households of those who left.
+    known = pd.concat([students[["student_id", "household_id"]], common.homes])
+    known = known.drop_duplicates("student_id")
+    frame["sibling_left"] = sibling_left(known, common.dropouts, frame["student_id"], as_of)
+    frame["left_before"] = left_before(common.dropouts, frame["student_id"], as_of)
+    frame = assemble(frame, schools, as_of)
+    if horizon_days is not None:
+        frame["label"] = left_within(common.dropouts, frame["student_id"], as_of, horizon_days)
+    return frame
 
 
-def client_tables(folder: Path, manifest: dict[str, Any]) -> Tables:
-    """The per-student tables the client holds; attendance, grades, households left empty."""
-    from features.ingest.store import read_table
-
-    frames = {
-        name: read_table(folder / "tables", name, entry) if name in CLIENT_TABLES else _empty(name)
-        for name, entry in manifest["tables"].items()
-        if name in CONTRACT
-    }
-    return Tables(**frames, exported_on=pd.Timestamp(manifest["exported_on"]))
+def write_piece(frame: pd.DataFrame, path: str) -> int:
+    """On a worker: write a piece to `path` (a folder all workers and the client see)."""
+    frame.to_parquet(path, index=False)
+    return len(frame)
 
 
-def _folders(
-    root: Path, name: str, files: list[str], parts: set[str], year_ok: Callable[[str], bool]
-) -> list[str]:
-    """Files of table `name` whose partition (county, group) is in `parts` and year passes."""
-    out = []
-    for d in files:
-        keys = partition_keys(str(Path(d).parent))
-        if keys["p_county"] + "\0" + keys["p_group"] in parts and year_ok(keys.get("p_year", "")):
-            out.append(str(root / name / d))
-    return out
+def submit_snapshot(
+    client: Any,
+    folder: Path,
+    manifest: dict[str, Any],
+    common: Any,
+    as_of: pd.Timestamp,
+    horizon_days: int | None = None,
+) -> list[Any]:
+    """Futures of the snapshot's pieces, one per partition, computed and kept on the workers;
+    `common` is the scattered `Shared`."""
+    with damaged(folder):
+        tables = client_tables(folder, manifest)
+    check_as_of(tables, as_of)
+    with damaged(folder):
+        roster = client_roster(folder, manifest, tables, as_of)
+        tasks = plan_tasks(folder, manifest, roster, as_of)
+    return client.map(compute_task, tasks, common=common, horizon_days=horizon_days, pure=False)
 
 
-def plan_tasks(
-    folder: Path, manifest: dict[str, Any], roster: pd.DataFrame, as_of: pd.Timestamp
-) -> list[Task]:
-    """One task per partition of the snapshot's year, with the folders its students need."""
-    root = folder / "tables"
-    enr = ds.dataset(root / "enrollments", format="parquet", partitioning="hive")
-    placed = enr.to_table(columns=["student_id", "school_id", "school_year", "p_county", "p_group"])
-    placed = placed.to_pandas()
-    placed["student_id"] = placed["student_id"].astype(str)
-    placed["part"] = placed["p_county"].astype(str) + "\0" + placed["p_group"].astype(str)
-    year = school_year_of(as_of)
-    _, _, start = window(as_of)
-    years = {str(y) for y in range(school_year_of(start), year + 1)}
-    current = placed.loc[placed["school_year"] == year].drop_duplicates("school_id")
-    task_of_school = current.set_index("school_id")["part"]
-    roster = roster.assign(part=roster["school_id"].astype(str).map(task_of_school).to_numpy())
-    dirs = {name: entry["files"] for name, entry in manifest["tables"].items()}
-    households = [str(root / "households" / d) for d in dirs["households"]]
-    # Each task's own partition and those of the schools its students attended in other years.
-    task_of_student = pd.Series(roster["part"].to_numpy(), index=roster["student_id"].astype(str))
-    placed["task"] = placed["student_id"].map(task_of_student)
-    histories = placed.dropna(subset=["task"]).groupby("task")["part"].unique()
-    tasks = []
-    for part, rows in roster.groupby("part", sort=True):
-        history = set(histories.get(part, [part]))
-        folders = {
-            "attendance": _folders(root, "attendance", dirs["attendance"], history,
-                                   lambda y: y in years),
-            "grades": _folders(root, "grades", dirs["grades"], history,
-                               lambda y: y != "" and int(y) <= year),
-            "enrollments": _folders(root, "enrollments", dirs["enrollments"], history,
-                                    lambda _y: True),
-            "students": _folders(root, "students", dirs["students"], history, lambda _y: True),
-            "schools": _folders(root, "schools", dirs["schools"], {str(part)}, lambda _y: True),
-            # A household sits with its first student, who may be a sibling elsewhere.
-            "households": households,
-        }  # fmt: skip
-        tasks.append(Task(folders, rows.drop(columns="part").reset_index(drop=True), as_of))
-    return tasks
+def scatter_shared(client: Any, folder: Path, manifest: dict[str, Any]) -> Any:
+    """The dropouts and households of those who left, sent once to every worker."""
+    with damaged(folder):
+        common = shared(folder, manifest, client_tables(folder, manifest).dropouts)
+    return client.scatter(common, broadcast=True)
+
+
+@contextmanager
+def damaged(folder: Path) -> Iterator[None]:
+    """A file of the dataset removed or unreadable, in the client or on a worker: one line."""
+    from features.ingest.run import DamagedDataset
+    from features.io import clean_text
+
+    try:
+        yield
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise DamagedDataset(
+            f"{folder}: the ingested dataset is damaged ({clean_text(exc)}); "
+            "run `dropout-risk ingest --force` on the data folder"
+        ) from exc
+
+
+def results(futures: list[Any], folder: Path, progress: Progress | None) -> Iterator[Any]:
+    """Each future's result as it completes; a damaged dataset is said so in one line."""
+    from distributed import as_completed
+
+    for done, future in enumerate(as_completed(futures), start=1):
+        with damaged(folder):
+            result = future.result()
+        yield result
+        if progress is not None:
+            progress(done, len(futures))
 
 
 def run_dask_dataset(
@@ -160,36 +163,64 @@ def run_dask_dataset(
     scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
-    """`build_features` on a cluster from an ingested dataset: the same frame as the local
-    engine gives on the same tables."""
-    from distributed import as_completed
-
-    from features.build import assemble, check_as_of
+    """`build_features` on a cluster from an ingested dataset, gathered into one frame: the
+    same frame as the local engine gives. For results that fit the client; see
+    `write_dask_dataset` for those that do not."""
     from features.engines.dask import dask_client
-    from features.ingest.run import DamagedDataset
-    from features.io import clean_text
 
-    tables = client_tables(folder, manifest)
-    check_as_of(tables, as_of)
-    roster = build_roster(tables, as_of)
-    tasks = plan_tasks(folder, manifest, roster, as_of)
     with dask_client(scheduler) as client:
-        futures = client.map(compute_task, tasks, pure=False)
-        frames = []
-        for done, future in enumerate(as_completed(futures), start=1):
-            try:
-                frames.append(future.result())
-            except (OSError, ValueError, pa.ArrowException) as exc:  # files removed or damaged
-                raise DamagedDataset(
-                    f"{folder}: the ingested dataset is damaged ({clean_text(exc)}); "
-                    "run `dropout-risk ingest --force` on the data folder"
-                ) from exc
-            if progress is not None:
-                progress(done, len(tasks))
-    assert frames, "check_as_of makes sure someone is enrolled in the snapshot's year"
+        common = scatter_shared(client, folder, manifest)
+        futures = submit_snapshot(client, folder, manifest, common, as_of)
+        frames = list(results(futures, folder, progress))
     frame = pd.concat(frames, ignore_index=True)
-    frame["sibling_left"] = sibling_left(
-        tables.students, tables.dropouts, frame["student_id"], as_of
-    )
-    frame["left_before"] = left_before(tables.dropouts, frame["student_id"], as_of)
-    return assemble(frame, tables, as_of)
+    return frame.sort_values("student_id", kind="stable", ignore_index=True)
+
+
+def write_dask_dataset(
+    folder: Path,
+    manifest: dict[str, Any],
+    snapshots: list[pd.Timestamp],
+    out: Path,
+    *,
+    horizon_days: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Write the indicators at each snapshot (labelled when `horizon_days`) to `out`, one
+    file, snapshot after snapshot, each sorted by student_id, as the local engine writes it.
+
+    Workers write their pieces into a folder beside `out` (so `out`'s folder must be one the
+    workers see); the client merges them batch by batch. Returns the number of rows.
+    """
+    import pyarrow.parquet as pq
+
+    from features.engines.dask import dask_client
+    from features.engines.parquet_merge import merge_sorted
+
+    staging = out.parent / f".{out.name}.pieces-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    partial = out.parent / f".{out.name}.partial"
+    rows, writer = 0, None
+    try:
+        with dask_client(scheduler) as client:
+            common = scatter_shared(client, folder, manifest)
+            for i, as_of in enumerate(snapshots):
+                pieces = submit_snapshot(client, folder, manifest, common, as_of, horizon_days)
+                paths = [str(staging / f"{i:03d}-{j:05d}.parquet") for j in range(len(pieces))]
+                writes = client.map(write_piece, pieces, paths, pure=False)
+                list(results(writes, folder, progress))
+                del pieces, writes  # the workers free their pieces once written
+                if writer is None:
+                    writer = pq.ParquetWriter(partial, pq.read_schema(paths[0]))
+                rows += merge_sorted([Path(p) for p in paths], writer, "student_id")
+                for path in paths:
+                    Path(path).unlink()
+        assert writer is not None, "check_as_of makes sure someone is enrolled"
+        writer.close()
+        partial.replace(out)
+    finally:
+        if writer is not None and writer.is_open:
+            writer.close()
+        shutil.rmtree(staging, ignore_errors=True)
+        partial.unlink(missing_ok=True)
+    return rows

@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 
 from features.build import build_features
+from features.contract import Tables
 from features.engines.dask_dataset import run_dask_dataset
 from features.ingest.run import ingest_folder, read_tables
+from features.training_set import build_training_set
 from tests.features.multi_county import two_counties
 
 GROUP = 120  # several partitions per county, cut between its schools
@@ -57,11 +59,12 @@ def test_same_indicators_as_the_local_engine(province: Path, scheduler: str, hom
     tables = read_tables(ingested.folder, ingested.manifest)
     # Children moving up to a junior school in another partition: their earlier records are
     # read from there, so some task reads more than its own partition.
-    from features.engines.dask_dataset import plan_tasks
-    from features.indicators.population import roster
+    from features.engines.dataset_plan import client_roster, client_tables, plan_tasks
 
     when = pd.Timestamp("2024-03-04")
-    tasks = plan_tasks(ingested.folder, ingested.manifest, roster(tables, when), when)
+    held = client_tables(ingested.folder, ingested.manifest)
+    plan = client_roster(ingested.folder, ingested.manifest, held, when)
+    tasks = plan_tasks(ingested.folder, ingested.manifest, plan, when)
     assert any(len({Path(f).parent for f in t.folders["grades"]}) > 1 for t in tasks)
     for as_of in ("2022-10-10", "2024-03-04"):
         local = build_features(tables, as_of, chunk_students=150)
@@ -71,19 +74,36 @@ def test_same_indicators_as_the_local_engine(province: Path, scheduler: str, hom
         pd.testing.assert_frame_equal(local, on_cluster)
 
 
+SNAPSHOTS = ["2022-10-10", "2023-03-01"]
+
+
+def _expected(tables: Tables, what: str) -> pd.DataFrame:
+    if what == "as_of":
+        return build_features(tables, "2024-03-04")
+    return build_training_set(tables, SNAPSHOTS, 120).frame
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace to watch file opens")
+@pytest.mark.parametrize(
+    ("what", "args"),
+    [
+        ("as_of", ["--as-of", "2024-03-04"]),
+        ("training_set", ["--snapshots", ",".join(SNAPSHOTS), "--horizon", "120"]),
+    ],
+)
 def test_the_client_never_opens_attendance(
-    province: Path, scheduler: str, home: Path, tmp_path: Path
+    province: Path, scheduler: str, home: Path, tmp_path: Path, what: str, args: list[str]
 ) -> None:
-    """`features --engine dask` under strace: every file its process (all threads) opens."""
+    """`features --engine dask` under strace: every file its process (all threads) opens;
+    the file it writes, merged from the workers' pieces, is the local engine's."""
     ingested = ingest_folder(province, home)
     assert ingested.folder is not None
     out, trace = tmp_path / "features.parquet", tmp_path / "trace.txt"
     command = [
         "strace", "-f", "-e", "trace=open,openat,openat2", "-o", str(trace),
-        sys.executable, "-m", "dropout_risk.cli", "features", str(province),
-        "--as-of", "2024-03-04", "--out", str(out), "--engine", "dask", "--scheduler", scheduler,
+        sys.executable, "-m", "dropout_risk.cli", "features", str(province), *args,
+        "--out", str(out), "--engine", "dask", "--scheduler", scheduler,
     ]  # fmt: skip
     env = {**os.environ, "DROPOUT_RISK_HOME": str(home)}
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
@@ -94,29 +114,54 @@ def test_the_client_never_opens_attendance(
     assert any("/tables/enrollments/" in line for line in opened)  # the trace does see Arrow
     assert not [line for line in opened if attendance in line]
     assert not [line for line in opened if "/tables/grades/" in line]
+    assert not [line for line in opened if "/tables/households/" in line]
     assert "attendance.csv" not in trace.read_text()  # unchanged raw files are not even hashed
-    expected = build_features(read_tables(ingested.folder, ingested.manifest), "2024-03-04")
-    pd.testing.assert_frame_equal(pd.read_parquet(out), expected, check_dtype=False)
+    expected = _expected(read_tables(ingested.folder, ingested.manifest), what)
+    pd.testing.assert_frame_equal(pd.read_parquet(out), expected)
+    assert not list(tmp_path.glob(".features.parquet*"))  # the pieces are removed
+    if what == "training_set":
+        assert f"{int(expected['label'].sum()):,} left within 120 days" in done.stdout
 
 
 @pytest.mark.slow
 def test_training_set_from_the_workers(province: Path, scheduler: str, home: Path) -> None:
-    """Snapshots built by the workers, labelled by the client from dropouts: the local set."""
-    from functools import partial
+    """Snapshots built and labelled by the workers and kept there: the local set's rows."""
+    from distributed import Client
 
-    from features.engines.dask_dataset import client_tables
-    from features.training_set import build_training_set
+    from features.engines.dataset_plan import client_tables
+    from features.training_set import stack_on_cluster
 
     ingested = ingest_folder(province, home)
     assert ingested.folder is not None
-    dates = ["2022-10-10", "2023-03-01"]
+    dates = SNAPSHOTS
     local = build_training_set(read_tables(ingested.folder, ingested.manifest), dates, 120)
     held = client_tables(ingested.folder, ingested.manifest)
-    assert held.attendance.empty and held.grades.empty  # the client holds no attendance
-    on_cluster = build_training_set(
-        held, dates, 120, engine="dask", scheduler=scheduler,
-        build=partial(run_dask_dataset, ingested.folder, ingested.manifest),
-    )  # fmt: skip
+    assert held.attendance.empty and held.grades.empty and held.students.empty
+    with Client(scheduler) as client:
+        on_cluster = stack_on_cluster(client, ingested.folder, ingested.manifest, dates, 120)
+        assert on_cluster.frame().npartitions >= 2 * 4  # a piece per snapshot and partition
+        frame = on_cluster.frame().compute()
     assert on_cluster.snapshots == local.snapshots
-    pd.testing.assert_frame_equal(on_cluster.frame, local.frame)
-    assert on_cluster.frame["label"].sum() > 0
+    frame = frame.sort_values(["as_of", "student_id"], ignore_index=True)
+    pd.testing.assert_frame_equal(frame, local.frame)
+    assert frame["label"].sum() > 0
+
+
+@pytest.mark.slow
+def test_a_damaged_dataset_is_one_line(province: Path, scheduler: str, tmp_path: Path) -> None:
+    """A partition file gone under the home: the workers' error becomes one line, exit 1."""
+    home = tmp_path / "home"
+    ingested = ingest_folder(province, home, group_students=GROUP)
+    assert ingested.folder is not None
+    next((ingested.folder / "tables" / "attendance").rglob("*.parquet")).unlink()
+    command = [
+        sys.executable, "-m", "dropout_risk.cli", "features", str(province), "--as-of",
+        "2024-03-04", "--out", str(tmp_path / "f.parquet"), "--engine", "dask", "--scheduler",
+        scheduler,
+    ]  # fmt: skip
+    env = {**os.environ, "DROPOUT_RISK_HOME": str(home)}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1
+    assert "the ingested dataset is damaged" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+    assert not list(tmp_path.glob("*.parquet*")) and not list(tmp_path.glob(".f.parquet*"))
