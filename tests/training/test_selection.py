@@ -14,6 +14,7 @@ from training.candidates import Candidate, _environment_rates, _environment_scor
 from training.dataset import prepare
 from training.errors import TableError
 from training.fit import fit_and_evaluate
+from training.model import RiskModel
 from training.scorer import RiskScorer
 from training.spec import ModelSpec, SplitSpec
 from training.split import temporal_split
@@ -121,3 +122,24 @@ def test_environment_scores_are_each_schools_earlier_rate_shrunk_to_its_township
     township = (8 + 20 * overall) / (40 + 20)
     assert got[0] == pytest.approx((5 + 20 * township) / (10 + 20))
     assert got[1] == pytest.approx(township)  # an unseen school takes its township's rate
+
+
+def test_every_grid_entry_is_a_real_model_on_a_small_table(spec: ModelSpec) -> None:
+    """min_data_in_leaf 200 cannot split a few hundred rows: capped, the entry still learns."""
+    from training.synthetic import synthetic_table
+
+    small = synthetic_table(students=120, snapshots=4, seed=3)
+    prepared = prepare(small, spec, "label", "as_of")
+    x = prepared.matrix()
+    times = prepared.frame["as_of"].to_numpy()
+    train, target = times < times.max(), times == times.max()
+    big_leaves = {"min_data_in_leaf": 200, "num_leaves": 15}
+    trained = fit(Candidate("lightgbm-1", "lightgbm", big_leaves), prepared, x, train, times, spec)
+    assert trained.model is not None
+    assert trained.model.params["min_data_in_leaf"] < 200
+    assert len(np.unique(trained.score(prepared, x, target))) > 10
+    # The same entry uncapped: one leaf, every student the same risk.
+    uncapped = RiskModel(
+        params={**spec.lightgbm.params, **big_leaves}, num_boost_round=50, seed=spec.seed
+    ).fit(x[train], prepared.y[train], x[target], prepared.y[target], prepared.features, [])
+    assert len(np.unique(uncapped.predict_proba(x[target]))) == 1
