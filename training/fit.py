@@ -90,7 +90,8 @@ def plan_for(prepared: Prepared, spec: ModelSpec) -> Plan:
     if prepared.time_column:
         times = prepared.frame[prepared.time_column]
         dated = pd.api.types.is_datetime64_any_dtype(times.dtype)
-        return temporal_split(times, spec.split, spec.horizon_days if dated else None)
+        horizon = spec.horizon_days if dated else None
+        return temporal_split(times, spec.split, horizon, prepared.y)
     groups = prepared.frame[prepared.id_column].to_numpy() if prepared.id_column else None
     return stratified_plan(prepared.y, spec.split, spec.seed, groups)
 
@@ -153,6 +154,9 @@ def fit_and_evaluate(
     notes = dict(notes or {})
     for why in plan.skipped:
         notes[f"Validation snapshot {why.split(':')[0]}"] = "left out" + why.split(":", 1)[1]
+    if plan.test_note:
+        notes["Test period"] = plan.test_note
+        say(plan.test_note[0].upper() + plan.test_note[1:])
     pool = candidates(spec, prepared.frame, notes)
     on = (engine, scheduler)
     selection = select(prepared, x, plan, spec, pool, say, on)

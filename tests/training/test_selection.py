@@ -53,6 +53,46 @@ def test_a_horizon_whose_window_reaches_the_next_snapshot_is_refused() -> None:
     assert [f.name for f in plan.folds] == ["2013J", "2014B"]
 
 
+def _leavers(per_snapshot: list[int], size: int = 40) -> np.ndarray:
+    labels = np.zeros((len(per_snapshot), size), dtype=int)
+    for i, n in enumerate(per_snapshot):
+        labels[i, :n] = 1
+    return labels.ravel()
+
+
+def test_the_test_period_grows_until_it_holds_enough_leavers() -> None:
+    dates = ["2022-09-01", "2023-03-01", "2023-09-01", "2024-03-01", "2024-09-01", "2025-03-01"]
+    times = _times(dates, per=40)
+    labels = _leavers([9, 9, 9, 9, 8, 7])
+    spec = SplitSpec(validation_snapshots=2, min_test_leavers=12)
+    plan = temporal_split(times, spec, horizon_days=180, labels=labels)
+    assert plan.test.name == "2024-09-01, 2025-03-01"  # 7 leavers alone, 15 with the one before
+    assert int(labels[plan.test.target].sum()) == 15
+    assert [f.name for f in plan.folds] == ["2023-09-01", "2024-03-01"]
+    assert plan.test_note and "grown from 1" in plan.test_note and "15 leavers" in plan.test_note
+    # Every window still closes before the first snapshot it predicts.
+    for fold in [*plan.folds, plan.test]:
+        ends = times[fold.train] + pd.Timedelta(days=180)
+        assert (ends <= times[fold.target].min()).all()
+    assert sorted({str(t.date()) for t in times[plan.test.train]}) == dates[:4]
+    # Enough leavers in the last snapshot: the spec's one test snapshot, no note.
+    plenty = temporal_split(times, spec, horizon_days=180, labels=_leavers([9, 9, 9, 9, 8, 20]))
+    assert plenty.test.name == "2025-03-01" and plenty.test_note is None
+
+
+def test_the_test_period_stops_growing_where_no_fold_could_train() -> None:
+    times = _times(["2022-09-01", "2023-03-01", "2023-09-01", "2024-03-01"], per=40)
+    labels = _leavers([5, 5, 5, 5])
+    spec = SplitSpec(validation_snapshots=1, min_test_leavers=50)
+    plan = temporal_split(times, spec, horizon_days=180, labels=labels)
+    # Two test snapshots leave one to validate and one to train on; no further.
+    assert plan.test.name == "2023-09-01, 2024-03-01"
+    assert plan.test_note and "fewer than 50" in plan.test_note
+    # A horizon whose window reaches the next snapshot is still refused outright.
+    with pytest.raises(TableError, match="horizon reaches a later snapshot"):
+        temporal_split(times, spec, horizon_days=400, labels=labels)
+
+
 @pytest.fixture(scope="module")
 def chosen(table: pd.DataFrame, default_spec: ModelSpec):
     spec = fast(default_spec)
