@@ -87,7 +87,8 @@ def temporal_split(
 
     With `labels` and `spec.min_test_leavers`, the test period grows to the last two,
     three... snapshots until it holds that many leavers (a test of a handful of leavers
-    decides promotion by chance), as long as the folds before it can still be trained.
+    decides promotion by chance), as long as the folds before it can still be trained and
+    the test model trains on at least as many snapshots as it is tested on.
     """
     values = times.to_numpy()
     plan = _rolling(values, spec.test_snapshots, spec.validation_snapshots, horizon_days)
@@ -96,10 +97,14 @@ def temporal_split(
     n_test, need = spec.test_snapshots, spec.min_test_leavers
     while int(labels[plan.test.target].sum()) < need:
         try:
-            plan = _rolling(values, n_test + 1, spec.validation_snapshots, horizon_days)
+            wider = _rolling(values, n_test + 1, spec.validation_snapshots, horizon_days)
         except TableError:  # no earlier snapshots left to validate or train on
             break
-        n_test += 1
+        # The model served is the one tested: it keeps at least as many snapshots to learn
+        # from as it is tested on, or a small county's model would learn from a year of data.
+        if len(np.unique(values[wider.test.train])) < n_test + 1:
+            break
+        plan, n_test = wider, n_test + 1
     held = int(labels[plan.test.target].sum())
     if n_test > spec.test_snapshots or held < need:
         grown = f", grown from {spec.test_snapshots}" if n_test > spec.test_snapshots else ""

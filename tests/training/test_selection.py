@@ -88,6 +88,11 @@ def test_the_test_period_stops_growing_where_no_fold_could_train() -> None:
     # Two test snapshots leave one to validate and one to train on; no further.
     assert plan.test.name == "2023-09-01, 2024-03-01"
     assert plan.test_note and "fewer than 50" in plan.test_note
+    # Never tested on more snapshots than the test model learns from: of eight snapshots,
+    # at most four test (and four train), however few the leavers.
+    eight = _times([f"{y}-{m}-01" for y in range(2021, 2025) for m in ("03", "09")], per=40)
+    plan = temporal_split(eight, spec, horizon_days=180, labels=_leavers([5] * 8))
+    assert len(plan.split.test_times) == len(plan.split.train_times) == 4
     # A horizon whose window reaches the next snapshot is still refused outright.
     with pytest.raises(TableError, match="horizon reaches a later snapshot"):
         temporal_split(times, spec, horizon_days=400, labels=labels)
