@@ -12,8 +12,8 @@
 
 Every call reads the same settings as the CLI (`$DROPOUT_RISK_HOME`, MLflow's tracking URI)
 and raises `features.errors.UserError` (DataError, SpecError, ...) with the CLI's message
-instead of printing and exiting. The analysis helpers (`capacity_sweep`, `fairness_at`,
-`leavers`, `explain`) hold what more than one notebook needs.
+instead of printing and exiting. A thin facade: the registered-model calls live in
+`dropout_risk.notebook_models`, the work itself in the features/training/serving packages.
 """
 
 from __future__ import annotations
@@ -21,19 +21,26 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from dropout_risk.fonts import plot_style
+from dropout_risk.notebook_models import (
+    capacity_sweep,
+    compare,
+    explain,
+    fairness_at,
+    score,
+    scorer,
+)
 from dropout_risk.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from features.contract import Tables
     from features.training_set import TrainingSet
     from features.validate import ValidationReport
-    from training.evaluation import Evaluation
     from training.pipeline import Outcome
-    from training.scorer import RiskScorer
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = "models/lightgbm.yaml"
@@ -60,7 +67,6 @@ __all__ = [
 ]
 
 
-# -- settings and data ------------------------------------------------------------------------
 def settings() -> Settings:
     """The CLI's settings: home folder, tracking URI, score store (read from the environment)."""
     return get_settings()
@@ -141,7 +147,6 @@ def training_set(
         return build_training_set(_tables(tables), snapshots, horizon_days)  # type: ignore[arg-type]
 
 
-# -- training and the registry ----------------------------------------------------------------
 def spec_path(spec: Path | str = DEFAULT_SPEC) -> Path:
     """A spec file as given, else relative to the repository (so notebooks/ finds models/)."""
     path = Path(spec)
@@ -200,20 +205,12 @@ def train_table(
     Without `spec`, the default fitted to the table (county-only parts skipped, noted).
     Registered as `name`: default the file's stem, or "table" for a frame.
     """
-    from training.generic import table_spec
-    from training.pipeline import read_table, train_from_frame
+    from training.pipeline import train_from_table
 
-    frame = table if isinstance(table, pd.DataFrame) else read_table(Path(table))
-    notes: dict[str, str] = {}
-    model_spec, notes = (_spec(spec), {}) if spec is not None else table_spec(frame)
-    if group_columns is None:
-        group_columns = [c for c in model_spec.fairness_groups if c in frame.columns]
-    if name is None:
-        name = "table" if isinstance(table, pd.DataFrame) else Path(table).stem
     s = settings()
-    return train_from_frame(
-        frame,
-        model_spec,
+    return train_from_table(
+        table if isinstance(table, pd.DataFrame) else Path(table),
+        None if spec is None else _spec(spec),
         label=label,
         tracking_uri=s.tracking_uri,
         artifact_dir=s.artifact_dir,
@@ -221,8 +218,6 @@ def train_table(
         id_column=id_column,
         group_columns=group_columns,
         promote=promote,
-        source="a data frame" if isinstance(table, pd.DataFrame) else str(table),
-        notes=notes,
         model_name=name,
         progress=progress,
     )
@@ -245,152 +240,9 @@ def evaluate(version: str | int | None = None, progress: Progress | None = None)
     )
 
 
-def scorer(model: str | int | RiskScorer = "champion") -> RiskScorer:
-    """A registered model: "champion" (or another alias), a version number, a models:/ URI,
-    a model folder, or a `RiskScorer` (returned as is)."""
-    from training.scorer import RiskScorer
-
-    if isinstance(model, RiskScorer):
-        return model
-    s = settings()
-    text = str(model)
-    if text.isdigit():
-        uri = f"models:/{s.model_name}/{text}"
-    elif text.startswith(("models:/", "runs:/")) or Path(text).exists():
-        uri = text
-    else:
-        uri = f"models:/{s.model_name}@{text}"
-    return RiskScorer.load(uri, s.tracking_uri)
-
-
-def compare(
-    version_a: str | int,
-    version_b: str | int,
-    capacity: int | float | None = None,
-) -> pd.DataFrame:
-    """Two registered versions scored on the newer one's test snapshot, beside the baselines
-    (`training.analysis.compare`): one row per scorer, ROC-AUC, PR-AUC, figures at the
-    capacity (a count, or a share < 1; default the newer spec's), Brier and ECE."""
-    from training.analysis import compare as run
-
-    s = settings()
-    return run(version_a, version_b, s.tracking_uri, s.model_name, capacity)
-
-
-def capacity_sweep(result: Outcome | Evaluation, capacities: Sequence[int | float]) -> pd.DataFrame:
-    """Precision, recall and leavers reached by the model and each baseline at several visit
-    capacities on the test snapshot (`training.analysis.capacity_sweep`)."""
-    from training.analysis import capacity_sweep as run
-
-    return run(_evaluation(result), capacities)
-
-
-def fairness_at(
-    result: Outcome | Evaluation,
-    capacity: int | float | None = None,
-    groups: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """The per-group audit of the model's list at a visit capacity (default: the spec's);
-    `disparity` is True when a ratio lies outside 0.8-1.25 (`training.analysis.fairness_at`)."""
-    from training.analysis import fairness_at as run
-
-    return run(_evaluation(result), capacity, groups)
-
-
-def score(
-    tables: Tables | Path | str,
-    as_of: object,
-    model: str | int | RiskScorer = "champion",
-    factors: int = 5,
-) -> pd.DataFrame:
-    """Everyone in school at `as_of`, ranked and explained (`dropout-risk score`, not published).
-
-    One row per student: risk, tier, ranks in school and county, `factors` (dicts with the
-    indicator, its value, its contribution and the zh/en plain words the case workers' page
-    shows) and the same words joined in `factors_zh` / `factors_en`.
-    """
-    from serving.scoring import score_frame
-
-    data = _tables(tables)
-    names = None
-    if "name" in data.students.columns:
-        names = data.students.set_index("student_id")["name"]
-    frame = score_frame(scorer(model), features(data, as_of), names, k=factors)
-    frame["factors_zh"] = ["；".join(_reasons(row, "zh")) for row in frame["factors"]]
-    frame["factors_en"] = ["; ".join(_reasons(row, "en")) for row in frame["factors"]]
-    # Ranked children first; those past compulsory-school age (rank 0, not ranked) after them.
-    frame = frame.assign(_unranked=frame["rank_in_county"] == 0).sort_values(
-        ["_unranked", "rank_in_county", "risk"], ascending=[True, True, False], kind="stable"
-    )
-    return frame.drop(columns="_unranked").reset_index(drop=True)
-
-
-def _reasons(factors: list[dict[str, Any]], lang: str) -> list[str]:
-    """The words of the reasons (not the context facts) of one child's factors."""
-    return [f[lang] for f in factors if f.get("kind", "reason") == "reason"]
-
-
-# -- analysis helpers the notebooks share -----------------------------------------------------
 def leavers(tables: Tables | Path | str) -> pd.DataFrame:
-    """Every recorded departure with the leaver's grade, school, township and demographics.
+    """Every recorded departure with the leaver's grade, school, township and demographics
+    (`features.leavers`); the grade and school are those of the school year of `left_on`."""
+    from features.leavers import leavers as run
 
-    The grade and school are those of the enrollment in the school year of `left_on`.
-    """
-    from features.contract import school_year_of
-
-    data = _tables(tables)
-    out = data.dropouts.copy()
-    out["school_year"] = [school_year_of(pd.Timestamp(t)) for t in out["left_on"]]
-    enrol = data.enrollments[["student_id", "school_year", "school_id", "grade"]]
-    enrol = enrol.astype({"student_id": "string", "school_id": "string"})
-    out["student_id"] = out["student_id"].astype("string")
-    out = out.merge(enrol, on=["student_id", "school_year"], how="left")
-    schools = data.schools[["school_id", "township", "rural"]].astype({"school_id": "string"})
-    out = out.merge(schools, on="school_id", how="left")
-    people = data.students[["student_id", "gender", "ethnic_minority", "disability"]]
-    out = out.merge(people.astype({"student_id": "string"}), on="student_id", how="left")
-    out["month"] = pd.to_datetime(out["left_on"]).dt.month
-    out["returned"] = out["returned_on"].notna()
-    return out
-
-
-def _evaluation(result: Outcome | Evaluation) -> Evaluation:
-    return getattr(result, "evaluation", result)  # type: ignore[return-value]
-
-
-def explain(frame: pd.DataFrame, model: str | int | RiskScorer = "champion") -> pd.DataFrame:
-    """Each indicator's push on each student's risk (LightGBM's pred_contrib, log-odds).
-
-    One row per row of `frame` (indicators as from `features()`), one column per indicator,
-    plus `bias`; positive values raise the risk.
-    """
-    return scorer(model).contributions(frame)
-
-
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "SimHei", "PingFang SC")
-
-
-def plot_style() -> str | None:
-    """Let matplotlib draw Chinese names (townships, reasons): the first CJK font installed.
-
-    Returns the font family used, or None when none is installed (names then show as boxes).
-    """
-    import glob
-
-    import matplotlib
-    from matplotlib import font_manager
-
-    # Matplotlib's cache may predate the fonts (Debian's fonts-noto-cjk ships .ttc files).
-    for path in glob.glob("/usr/share/fonts/**/*CJK*.tt[cf]", recursive=True):
-        try:
-            font_manager.fontManager.addfont(path)
-        except (OSError, RuntimeError, ValueError):
-            continue
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FONTS:
-        if family in installed:
-            matplotlib.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
-            matplotlib.rcParams["font.family"] = "sans-serif"
-            matplotlib.rcParams["axes.unicode_minus"] = False
-            return family
-    return None
+    return run(_tables(tables))

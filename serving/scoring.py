@@ -133,12 +133,29 @@ def first_enrollment(enrollments: pd.DataFrame) -> dict[str, dt.date]:
     return {sid: dt.date(int(year), 9, 1) for sid, year in first.items()}
 
 
+def with_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with `factors_zh` / `factors_en`: each child's reasons (not the context facts)
+    in words, joined."""
+    out = frame.copy()
+    reasons = [[f for f in fs if f.get("kind", "reason") == "reason"] for fs in out["factors"]]
+    out["factors_zh"] = ["；".join(f["zh"] for f in fs) for fs in reasons]
+    out["factors_en"] = ["; ".join(f["en"] for f in fs) for fs in reasons]
+    return out
+
+
+def in_list_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Ranked children first, by county rank; those past compulsory-school age (rank 0,
+    not ranked) after them."""
+    unranked = frame["rank_in_county"] == 0
+    ordered = frame.assign(_unranked=unranked).sort_values(
+        ["_unranked", "rank_in_county", "risk"], ascending=[True, True, False], kind="stable"
+    )
+    return ordered.drop(columns="_unranked").reset_index(drop=True)
+
+
 def write_out(frame: pd.DataFrame, path: Path) -> Path:
     """The batch as CSV or Parquet: factors as JSON, plus readable `factors_zh`/`factors_en`."""
-    flat = frame.copy()
-    reasons = [[f for f in fs if f.get("kind", "reason") == "reason"] for fs in flat["factors"]]
-    flat["factors_zh"] = ["；".join(f["zh"] for f in fs) for fs in reasons]
-    flat["factors_en"] = ["; ".join(f["en"] for f in fs) for fs in reasons]
+    flat = with_words(frame)
     flat["factors"] = [json.dumps(f, ensure_ascii=False) for f in flat["factors"]]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -69,6 +69,7 @@ def _flag(name: str, lang: Lang) -> str:
         "rural_school": ("就读农村学校", "Attends a rural school"),
         "junior_first_year": ("刚升入初中（七年级）", "Just started junior school (grade 7)"),
         "sibling_left": ("有兄弟姐妹已辍学", "A brother or sister has left school"),
+        "left_before": ("曾辍学后复学", "Left school before and came back"),
     }
     zh, en = words[name]
     return zh if lang == "zh" else en

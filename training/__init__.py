@@ -19,3 +19,13 @@ Where things are:
 - `pipeline`: `train_from_data`, `train_from_table`, `train_from_frame`, `evaluate_version`.
 - `synthetic`: a table with a known signal for tests and benchmarks.
 """
+
+import os
+
+# LightGBM's (and scikit-learn's) OpenMP threads sleep while they wait instead of spinning.
+# On a shared 2-core machine a spinning thread burns the core its partner needs: one fit of
+# 300 rounds on 200k rows took 45.6 s CPU / 102.8 s wall spinning against 4.6 s / 9.7 s
+# passive (load average 11; BENCHMARKS.md "Training time with all candidates"). Read once,
+# when the OpenMP runtime loads, so it is set before anything imports lightgbm or sklearn;
+# a value already in the environment wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

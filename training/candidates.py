@@ -19,7 +19,7 @@ from training import metrics
 from training.dataset import Prepared
 from training.errors import TableError
 from training.linear import LinearModel
-from training.model import Calibrator, RiskModel
+from training.model import DEFAULT_PARAMS, Calibrator, RiskModel
 from training.scorer import RiskScorer
 from training.spec import ModelSpec
 
@@ -27,6 +27,7 @@ ENVIRONMENT = "environment"
 LOGISTIC = "logistic_regression"
 PLACE_COLUMNS = ("school_id", "township")
 SHRINK = 20.0  # pseudo-students pulling a small school's rate towards its township's
+LEAF_SHARE, MIN_LEAF = 20, 5  # a leaf never needs more than 1/20 of the training rows
 FAMILY_NAMES = {"lightgbm": "LightGBM", LOGISTIC: "Logistic regression", ENVIRONMENT: "Environment"}
 
 
@@ -148,8 +149,9 @@ def fit(
         calibrator = Calibrator.fit(spec.calibration, raw, y[calib])
         scorer = RiskScorer(linear, calibrator, prepared.features, prepared.categorical)
         return Trained(candidate, scorer=scorer)
+    params = leaf_cap({**spec.lightgbm.params, **candidate.params}, int(fit_rows.sum()))
     model = RiskModel(
-        params={**spec.lightgbm.params, **candidate.params},
+        params=params,
         num_boost_round=spec.lightgbm.num_boost_round,
         early_stopping_rounds=spec.lightgbm.early_stopping_rounds,
         calibration=spec.calibration,
@@ -169,6 +171,18 @@ def fit(
     )
     scorer = RiskScorer(model.booster_, model.calibrator_, prepared.features, prepared.categorical)
     return Trained(candidate, scorer=scorer, model=model)
+
+
+def leaf_cap(params: dict[str, Any], rows: int) -> dict[str, Any]:
+    """`min_data_in_leaf` capped at 1/LEAF_SHARE of the training rows (and never below 5).
+
+    A grid entry's 200 rows per leaf cannot split 350 training rows: it would score every
+    student the same. Capped, it is still a real (if shallow) model on a small table; on a
+    county's thousands of rows the cap is far above the grid's values and changes nothing.
+    """
+    asked = int(params.get("min_data_in_leaf", DEFAULT_PARAMS["min_data_in_leaf"]))
+    cap = max(MIN_LEAF, rows // LEAF_SHARE)
+    return {**params, "min_data_in_leaf": cap} if asked > cap else params
 
 
 def _environment_rates(rows: pd.DataFrame, prepared: Prepared) -> dict[str, Any]:

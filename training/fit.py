@@ -1,16 +1,15 @@
-"""Selection and fitting: candidates validated over rolling snapshots, the best one tested.
+"""Fitting and testing: the chosen candidate, with every other beside it, on the test period.
 
-Every candidate is fitted on each validation fold and scored on its snapshot; the one
-with the best mean `promote_metric` over the folds is chosen. Then every candidate is
-refitted on all rows whose label window closed before the test snapshot and scored on
-it: the chosen one is the model, the others sit beside the rules in the report. The test
-snapshot never takes part in the choice.
+`select` (training.selection) chooses on the validation folds. Then every candidate is
+refitted on all rows whose label window closed before the test period and scored on it:
+the chosen one is the model, the others sit beside the rules in the report. The test
+period never takes part in the choice. Nothing here touches MLflow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,7 @@ import pandas as pd
 
 from training import metrics, tiers
 from training.baselines import NAMES, RuleBaseline
-from training.candidates import ENVIRONMENT, FAMILY_NAMES, Candidate, Trained, candidates, fit
+from training.candidates import FAMILY_NAMES, Candidate, Trained, candidates, fit
 from training.dataset import NEVER_INDICATORS, Prepared, fingerprint, prepare
 from training.evaluation import (
     PART,
@@ -30,38 +29,15 @@ from training.evaluation import (
 )
 from training.model import RiskModel
 from training.scorer import RiskScorer
+from training.selection import Selection, finite, plan_for, select
 from training.spec import ModelSpec
-from training.split import Plan, stratified_plan, temporal_split, time_label
+from training.split import Plan, time_label
 
 Progress = Callable[[str], None]
-Engine = tuple[str, str | None]  # "local" or "dask", and the Dask scheduler address
 
 
 def _noop(_: str) -> None:
     pass
-
-
-@dataclass
-class Selection:
-    """Candidates × validation folds on the promote metric, and the one chosen."""
-
-    metric: str
-    table: pd.DataFrame  # index: candidate name; columns: fold names + "mean"
-    chosen: Candidate
-    described: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "metric": self.metric,
-            "chosen": self.chosen.name,
-            "family": self.chosen.family,
-            "folds": [c for c in self.table.columns if c != "mean"],
-            "scores": {
-                name: {k: _finite(v) for k, v in row.items()}
-                for name, row in self.table.to_dict("index").items()
-            },
-            "candidates": self.described,
-        }
 
 
 @dataclass
@@ -75,58 +51,6 @@ class Fitted:
     dataset: dict[str, Any]
     run_info: dict[str, Any]
     selection: Selection
-
-
-def _finite(value: Any) -> float | None:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return round(value, 6) if np.isfinite(value) else None
-
-
-def plan_for(prepared: Prepared, spec: ModelSpec) -> Plan:
-    """Rolling-origin folds when the table has time, else one stratified fold."""
-    if prepared.time_column:
-        times = prepared.frame[prepared.time_column]
-        dated = pd.api.types.is_datetime64_any_dtype(times.dtype)
-        return temporal_split(times, spec.split, spec.horizon_days if dated else None)
-    groups = prepared.frame[prepared.id_column].to_numpy() if prepared.id_column else None
-    return stratified_plan(prepared.y, spec.split, spec.seed, groups)
-
-
-def select(
-    prepared: Prepared,
-    x: np.ndarray,
-    plan: Plan,
-    spec: ModelSpec,
-    pool: list[Candidate],
-    say: Progress,
-    engine: Engine,
-) -> Selection:
-    """Each candidate's validation metric on each fold; the best mean is chosen."""
-    times = prepared.frame[prepared.time_column].to_numpy() if prepared.time_column else None
-    keys = metrics.tie_keys(prepared.ids)
-    y = prepared.y
-    scores: dict[str, dict[str, float]] = {c.name: {} for c in pool}
-    for fold in plan.folds:
-        snaps = times[fold.target] if times is not None else None
-        for cand in pool:
-            say(f"Validating {cand.name} on {fold.name}")
-            trained = fit(cand, prepared, x, fold.train, times, spec, *engine)
-            risk = trained.score(prepared, x, fold.target)
-            figures = metrics.evaluate_scores(
-                y[fold.target], risk, keys[fold.target], spec.capacity.k, snaps, False
-            )
-            scores[cand.name][fold.name] = figures[spec.promote_metric]
-    table = pd.DataFrame(scores).T
-    table["mean"] = table.mean(axis=1)
-    # Only a model that scores students can be chosen; the environment model is the bar
-    # it must clear on the test snapshot. Ties go to the candidate listed first.
-    servable = [c for c in pool if c.family != ENVIRONMENT]
-    means = table["mean"].reindex([c.name for c in servable]).fillna(-np.inf)
-    chosen = servable[int(np.argmax(means.to_numpy()))]
-    return Selection(spec.promote_metric, table, chosen, {c.name: c.describe() for c in pool})
 
 
 def fit_and_evaluate(
@@ -153,14 +77,19 @@ def fit_and_evaluate(
     notes = dict(notes or {})
     for why in plan.skipped:
         notes[f"Validation snapshot {why.split(':')[0]}"] = "left out" + why.split(":", 1)[1]
+    if plan.test_note:
+        notes["Test period"] = plan.test_note
+        say(plan.test_note[0].upper() + plan.test_note[1:])
     pool = candidates(spec, prepared.frame, notes)
     on = (engine, scheduler)
     selection = select(prepared, x, plan, spec, pool, say, on)
     chosen = selection.chosen
 
-    say("Fitting every candidate for the test snapshot")
     times = prepared.frame[time_column].to_numpy() if time_column else None
-    trained = {c.name: fit(c, prepared, x, plan.test.train, times, spec, *on) for c in pool}
+    trained: dict[str, Trained] = {}
+    for cand in pool:
+        say(f"Fitting {cand.name} for the test snapshot")
+        trained[cand.name] = fit(cand, prepared, x, plan.test.train, times, spec, *on)
     best = trained[chosen.name]
     scorer = best.scorer
     assert scorer is not None  # only candidates with a scorer are chosen
@@ -268,7 +197,7 @@ def _card(
         "family_name": FAMILY_NAMES.get(selection.chosen.family, selection.chosen.family),
         "candidate": selection.chosen.name,
         "selection": selection.to_dict(),
-        "margins": {n: _finite(m) for n, m in ev.margins(metric).items()},
+        "margins": {n: finite(m) for n, m in ev.margins(metric).items()},
         "promote_metric": metric,
         "horizon_days": spec.horizon_days,
         "label": prepared.label,
@@ -284,6 +213,6 @@ def _card(
         "validation_snapshots": split.validation_times,
         "test_snapshots": split.test_times,
         "best_iteration": best.model.best_iteration_ if best.model else None,
-        "test_metrics": {k: _finite(v) for k, v in ev.model.items()},
+        "test_metrics": {k: finite(v) for k, v in ev.model.items()},
         "tie_rule": metrics.TIE_RULE,
     }

@@ -72,7 +72,29 @@ class Calibrator:
                 tuple(map(float, iso.y_thresholds_)),
             )
         lr = LogisticRegression(C=1e6).fit(raw.reshape(-1, 1), y)
-        return cls("platt", a=float(lr.coef_[0, 0]), b=float(lr.intercept_[0]))
+        a, b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+        if not a > 0:
+            # A falling (or flat) curve comes from a slice with too few leavers to show the
+            # model's signal: it would turn the model's ranking upside down (or into one
+            # tie). Keep the raw score's own log-odds slope and fit only the level.
+            a, b = 1.0, _platt_level(raw, y)
+        return cls("platt", a=a, b=b)
+
+
+def _platt_level(raw: np.ndarray, y: np.ndarray) -> float:
+    """The b for which sigmoid(raw + b) predicts as many leavers as `y` holds."""
+    from scipy.optimize import brentq
+
+    target = float(np.mean(y))
+    if not 0.0 < target < 1.0:
+        raise TableError("calibration needs both leavers and stayers")
+
+    def excess(b: float) -> float:
+        return float(np.mean(1.0 / (1.0 + np.exp(-(raw + b))))) - target
+
+    # excess rises with b from -target to 1 - target; widen the bracket around it.
+    span = 50.0 + float(np.max(np.abs(raw))) if len(raw) else 50.0
+    return float(brentq(excess, -span, span))
 
 
 class RiskModel:

@@ -1,38 +1,27 @@
-"""The training and evaluation runs: data in, a registered, evaluated, maybe promoted model out.
+"""The training runs: data in, a registered, evaluated, maybe promoted model out.
 
 `train_from_data` (a county's data folder), `train_from_table` (a ready student-level
-table) and `train_from_frame` (the common path) select and fit (`fit`), log and register
-(`tracking`) and promote when asked and deserved (`promotion`). `evaluate_version`
-rebuilds a registered version's report from its logged holdout.
+table or frame) and `train_from_frame` (the common path) select and fit (`fit`), log and
+register (`tracking`) and promote when asked and deserved (`promotion`).
+`evaluate_version` (`reevaluate`) rebuilds a registered version's report.
 """
 
 from __future__ import annotations
 
-import json
-import tempfile
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from training import registry
-from training.errors import TableError
-from training.evaluation import RISK, Evaluation, evaluate_holdout, sample_contributions
 from training.fit import Fitted, fit_and_evaluate
-from training.generic import table_spec
-from training.scorer import RiskScorer
+from training.outcome import Outcome
+from training.reevaluate import evaluate_version
 from training.spec import ModelSpec
-from training.tracking import (
-    HOLDOUT_ARTIFACT,
-    RUN_INFO_ARTIFACT,
-    keep_report,
-    log_run_or_fail,
-    write_report,
-)
+from training.table import read_table, table_inputs
+from training.tracking import HOLDOUT_ARTIFACT, RUN_INFO_ARTIFACT, log_run_or_fail
 
 __all__ = [
     "HOLDOUT_ARTIFACT",
@@ -48,55 +37,6 @@ __all__ = [
 ]
 
 Progress = Callable[[str], None]
-
-
-@dataclass
-class Outcome:
-    """What a train or evaluate run produced, for the CLI's summary and --json."""
-
-    run_id: str
-    model_version: str | None
-    evaluation: Evaluation
-    report_path: Path
-    promoted: bool = False
-    promotion: str | None = None
-    model_name: str = registry.MODEL_NAME
-
-    def to_json(self) -> dict[str, Any]:
-        ev = self.evaluation
-        m = ev.model
-        out: dict[str, Any] = {
-            "run_id": self.run_id,
-            "model_name": self.model_name,
-            "model_version": self.model_version,
-            "family": ev.family,
-            "candidate": ev.chosen,
-        }
-        for key in ("roc_auc", "pr_auc", "precision_at_k", "recall_at_k", "brier", "ece"):
-            out[key] = _finite(m.get(key))
-        out["k"] = int(m["k"])
-        out["baselines"] = {
-            name: {
-                key: _finite(b.get(key))
-                for key in ("roc_auc", "pr_auc", "precision_at_k", "recall_at_k")
-            }
-            for name, b in ev.baselines.items()
-        }
-        metric = ev.spec.promote_metric
-        out["margins"] = {name: _finite(v) for name, v in ev.margins(metric).items()}
-        if ev.selection is not None:
-            out["selection"] = {
-                name: {k: _finite(v) for k, v in row.items()}
-                for name, row in ev.selection.to_dict("index").items()
-            }
-        out["promoted"] = self.promoted
-        out["promotion"] = self.promotion
-        out["report"] = str(self.report_path)
-        return out
-
-
-def _finite(value: float | None) -> float | None:
-    return None if value is None or not np.isfinite(value) else round(float(value), 6)
 
 
 def _noop(_: str) -> None:
@@ -151,27 +91,8 @@ def train_from_frame(
     )
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """A CSV (UTF-8 with or without BOM, else GB18030) or Parquet table."""
-    path = Path(path)
-    if not path.is_file():
-        raise TableError(f"table file {path} does not exist")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-        if suffix in (".csv", ".txt"):
-            try:
-                return pd.read_csv(path, encoding="utf-8-sig")
-            except UnicodeDecodeError:
-                return pd.read_csv(path, encoding="gb18030")
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise TableError(f"cannot read {path}: {exc}") from None
-    raise TableError(f"{path}: use a .csv or .parquet file, not {suffix or 'no extension'}")
-
-
 def train_from_table(
-    path: Path,
+    table: Path | pd.DataFrame,
     spec: ModelSpec | None,
     *,
     label: str,
@@ -188,20 +109,15 @@ def train_from_table(
 ) -> Outcome:
     """Train on a ready student-level table (one row per student, or per student and date).
 
-    With no spec, the default one is fitted to the table (`generic.table_spec`: county-only
-    parts the table cannot use are skipped, each with a note). The model is registered as
-    `model_name`, by default the file's stem, so a county's champion is never touched.
+    `table` is a file or a data frame. With no spec, the default one is fitted to the table
+    (`generic.table_spec`: county-only parts the table cannot use are skipped, each with a
+    note). The model is registered as `model_name`, by default the file's stem ("table"
+    for a frame), so a county's champion is never touched.
     """
-    frame = read_table(path)
-    notes: dict[str, str] = {}
-    if spec is None:
-        spec, notes = table_spec(frame)
-    if group_columns:
-        missing = [c for c in group_columns if c not in frame.columns]
-        if missing:
-            raise TableError(f"{path} has no group column(s) {', '.join(missing)}")
-    elif group_columns is None:
-        group_columns = [c for c in spec.fairness_groups if c in frame.columns]
+    framed = isinstance(table, pd.DataFrame)
+    frame = table if framed else read_table(Path(table))
+    source = "a data frame" if framed else str(table)
+    spec, notes, groups = table_inputs(frame, spec, group_columns, source)
     return train_from_frame(
         frame,
         spec,
@@ -210,13 +126,13 @@ def train_from_table(
         artifact_dir=artifact_dir,
         time_column=time_column,
         id_column=id_column,
-        group_columns=group_columns,
+        group_columns=groups,
         promote=promote,
-        source=str(path),
+        source=source,
         notes=notes,
         engine=engine,
         scheduler=scheduler,
-        model_name=model_name or Path(path).stem,
+        model_name=model_name or ("table" if framed else Path(table).stem),
         progress=progress,
     )
 
@@ -276,69 +192,3 @@ def train_from_data(
         model_name=model_name,
         progress=progress,
     )
-
-
-def evaluate_version(
-    tracking_uri: str,
-    version: str | None = None,
-    artifact_dir: Path | None = None,
-    progress: Progress | None = None,
-    model_name: str = registry.MODEL_NAME,
-) -> Outcome:
-    """Rebuild a registered version's evaluation and report from its logged holdout."""
-    import mlflow
-
-    from training.errors import RegistryError
-    from training.spec import load_spec
-
-    say = progress or _noop
-    version = (
-        version
-        or registry.champion_version(tracking_uri, model_name)
-        or registry.latest_version(tracking_uri, model_name)
-    )
-    if version is None:
-        raise RegistryError("no model is registered yet; run `dropout-risk train` first")
-    run_id = registry.run_of(version, tracking_uri, model_name)
-    say(f"Loading version {version}")
-    scorer = RiskScorer.load(f"models:/{model_name}/{version}", tracking_uri)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        local = {
-            artifact: Path(
-                mlflow.artifacts.download_artifacts(
-                    run_id=run_id,
-                    artifact_path=artifact,
-                    dst_path=str(out / "download"),
-                    tracking_uri=tracking_uri,
-                )
-            )
-            for artifact in (HOLDOUT_ARTIFACT, RUN_INFO_ARTIFACT, "spec.yaml", "dataset.json")
-        }
-        holdout = pd.read_parquet(local[HOLDOUT_ARTIFACT])
-        run_info = json.loads(local[RUN_INFO_ARTIFACT].read_text())
-        dataset = json.loads(local["dataset.json"].read_text())
-        spec = load_spec(local["spec.yaml"])
-        say("Re-scoring the holdout")
-        holdout[RISK] = scorer.predict(holdout)
-        contrib, importance = sample_contributions(
-            holdout, scorer, run_info["id_column"], spec.seed
-        )
-        ev = evaluate_holdout(
-            holdout,
-            spec,
-            run_info["label"],
-            run_info["time_column"],
-            run_info["id_column"],
-            run_info["group_columns"],
-            importance,
-            contrib,
-        )
-        ev.chosen = run_info.get("chosen", "lightgbm")
-        ev.family = run_info.get("family", scorer.family)
-        say("Writing the report")
-        report = write_report(ev, out, run_id, version, run_info, dataset, None)
-        client = registry.client(tracking_uri)
-        client.log_artifact(run_id, str(report), "report")
-        kept = keep_report(report, artifact_dir, version, model_name)
-    return Outcome(run_id, version, ev, kept, model_name=model_name)

@@ -133,6 +133,16 @@ def promote(
         mlflow_client.set_model_version_tag(name, str(version), "promotion_reason", reason[:5000])
 
 
+def model_uri(model: str, name: str = MODEL_NAME) -> str:
+    """A URI from what a person types: "champion" (or another alias), a version number, a
+    models:/ or runs:/ URI, or a model folder."""
+    if model.isdigit():
+        return f"models:/{name}/{model}"
+    if model.startswith(("models:/", "runs:/")) or Path(model).exists():
+        return model
+    return f"models:/{name}@{model}"
+
+
 _MODELS_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
 
 

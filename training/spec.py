@@ -83,6 +83,8 @@ class SplitSpec(_Strict):
 
     test_snapshots: int = Field(default=1, ge=1)
     validation_snapshots: int = Field(default=1, ge=1)
+    min_test_leavers: int = Field(default=0, ge=0)
+    """The test period grows (last 2, 3... snapshots) until it holds this many leavers."""
     test_share: float = Field(default=0.2, gt=0, lt=0.5)
     validation_share: float = Field(default=0.2, gt=0, lt=0.5)
 

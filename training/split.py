@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,8 @@ class Plan:
     split: Split
     skipped: list[str] = field(default_factory=list)
     """Validation snapshots left out: no earlier label window had closed by then."""
+    test_note: str | None = None
+    """Why the test period is longer than the spec's `test_snapshots`, when it is."""
 
 
 def time_label(value: object) -> str:
@@ -72,22 +74,60 @@ def _closed_before(times: np.ndarray, target: object, horizon_days: int | None) 
     return times < target
 
 
-def temporal_split(times: pd.Series, spec: SplitSpec, horizon_days: int | None = None) -> Plan:
+def temporal_split(
+    times: pd.Series,
+    spec: SplitSpec,
+    horizon_days: int | None = None,
+    labels: np.ndarray | None = None,
+) -> Plan:
     """Rolling origin: the last `test_snapshots` test, each of the `validation_snapshots`
     before them is a validation fold; every fold trains only on rows whose label window
     [snapshot, snapshot + horizon) closed before the snapshot it predicts. A horizon that
-    leaves a fold nothing to train on is refused."""
+    leaves a fold nothing to train on is refused.
+
+    With `labels` and `spec.min_test_leavers`, the test period grows to the last two,
+    three... snapshots until it holds that many leavers (a test of a handful of leavers
+    decides promotion by chance), as long as the folds before it can still be trained and
+    the test model trains on at least as many snapshots as it is tested on.
+    """
     values = times.to_numpy()
+    plan = _rolling(values, spec.test_snapshots, spec.validation_snapshots, horizon_days)
+    if labels is None or not spec.min_test_leavers:
+        return plan
+    n_test, need = spec.test_snapshots, spec.min_test_leavers
+    while int(labels[plan.test.target].sum()) < need:
+        try:
+            wider = _rolling(values, n_test + 1, spec.validation_snapshots, horizon_days)
+        except TableError:  # no earlier snapshots left to validate or train on
+            break
+        # The model served is the one tested: it keeps at least as many snapshots to learn
+        # from as it is tested on, or a small county's model would learn from a year of data.
+        if len(np.unique(values[wider.test.train])) < n_test + 1:
+            break
+        plan, n_test = wider, n_test + 1
+    held = int(labels[plan.test.target].sum())
+    if n_test > spec.test_snapshots or held < need:
+        grown = f", grown from {spec.test_snapshots}" if n_test > spec.test_snapshots else ""
+        short = "" if held >= need else f" (fewer than {need}: its figures are noisy)"
+        note = (
+            f"the test period is the last {n_test} snapshot(s){grown} to hold at least "
+            f"{need} leavers: {plan.test.name}, {held} leavers{short}"
+        )
+        plan = replace(plan, test_note=note)
+    return plan
+
+
+def _rolling(values: np.ndarray, n_test: int, n_val: int, horizon_days: int | None) -> Plan:
     distinct = np.unique(values)
-    need = spec.test_snapshots + spec.validation_snapshots + 1
+    need = n_test + n_val + 1
     if len(distinct) < need:
         raise TableError(
             f"a temporal split needs at least {need} distinct snapshots "
-            f"({spec.test_snapshots} test, {spec.validation_snapshots} validation, 1+ train); "
+            f"({n_test} test, {n_val} validation, 1+ train); "
             f"the table has {len(distinct)}"
         )
-    test_times = distinct[-spec.test_snapshots :]
-    val_times = distinct[-need + 1 : -spec.test_snapshots]
+    test_times = distinct[-n_test:]
+    val_times = distinct[-need + 1 : -n_test]
 
     def fold(targets: np.ndarray) -> Fold:
         train = _closed_before(values, targets[0], horizon_days)

@@ -143,3 +143,18 @@ def test_words_compare_with_the_school_and_read_right() -> None:
     assert "3th" not in reason_text("score_percentile", 3, None, "en")
     assert reason_text("term_score_change", -12, None, "zh") == "最近一学期平均分比上学期下降 12 分"
     assert reason_text("guardian", "grandparents", None, "zh") == "监护人：祖父母"
+
+
+def test_every_flag_a_model_can_raise_has_words() -> None:
+    """A flag the model reads (left_before was missing) must be said, or scoring crashes."""
+    from features.catalogue import CATALOGUE
+
+    flags = [
+        i.name
+        for i in CATALOGUE.values()
+        if i.unit == "flag" and i.direction == "higher_is_riskier"
+    ]
+    assert "left_before" in flags
+    for name in flags:
+        for lang in ("zh", "en"):
+            assert reason_text(name, True, None, lang)  # type: ignore[arg-type]

@@ -51,6 +51,9 @@ def fast(spec: ModelSpec, **changes: object) -> ModelSpec:
     data["must_beat"] = ["ministry_rule", "abc_flags"]
     # One LightGBM candidate keeps the tests quick; tests/training/test_selection.py has a grid.
     data["candidates"]["lightgbm_grid"] = [{}]
+    # The test period stays the spec's one snapshot: these tables are small, and the tests
+    # of evaluation and comparison name it. tests/training/test_selection.py grows it.
+    data["split"]["min_test_leavers"] = 0
     data.update(changes)
     return parse_spec(data)
 
