@@ -108,6 +108,8 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-province-", dir=args.work) as tmp:
         work = Path(tmp)
         raw, home = work / "province", work / "home"
