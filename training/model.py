@@ -84,13 +84,14 @@ class Calibrator:
 def _platt_level(raw: np.ndarray, y: np.ndarray) -> float:
     """The b for which sigmoid(raw + b) predicts as many leavers as `y` holds."""
     from scipy.optimize import brentq
+    from scipy.special import expit
 
     target = float(np.mean(y))
     if not 0.0 < target < 1.0:
         raise TableError("calibration needs both leavers and stayers")
 
     def excess(b: float) -> float:
-        return float(np.mean(1.0 / (1.0 + np.exp(-(raw + b))))) - target
+        return float(np.mean(expit(raw + b))) - target
 
     # excess rises with b from -target to 1 - target; widen the bracket around it.
     span = 50.0 + float(np.max(np.abs(raw))) if len(raw) else 50.0
