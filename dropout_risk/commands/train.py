@@ -44,7 +44,7 @@ def _summary(outcome: Outcome, as_json: bool, promote_hint: bool = False) -> Non
     m = ev.model
     console.print(
         f"[bold]Model version {outcome.model_version}[/] (run {outcome.run_id}) - test set: "
-        f"{int(m['rows']):,} students, {int(m['positives']):,} left "
+        f"{int(m['rows']):,} rows (a student once per test snapshot), {int(m['positives']):,} left "
         f"({m['base_rate']:.1%}); visit capacity k = {ev.k:,}"
     )
     from training.candidates import FAMILY_NAMES
