@@ -162,16 +162,16 @@ def estimate_effects(
         why = "; ".join(f"{d:%Y-%m-%d}: {r}" for d, r in snaps.left_out) or "no snapshots"
         raise UserError(f"no snapshot has its windows closed before the export date ({why})")
     frame = _with_log(snaps.frame, log)
-    if frame["treated"].sum() < 2 or (1 - frame["treated"]).sum() < 2:
-        raise UserError("too few visited (or unvisited) children at the snapshots to compare")
     covariates = [c for c in CATALOGUE if c in frame.columns] + ["visits_before"]
-    dr = doubly_robust(frame, covariates, seed=seed)
+    dr = doubly_robust(frame, covariates, seed=seed, horizon_days=horizon_days)
     from_log = "tier" in frame.columns and frame["tier"].notna().any()
     rd = _rd(frame) if from_log else Discontinuity(
         None, None, None, None, 0, 0, None, None, "no published list at these snapshots"
     )  # fmt: skip
-    notes = [] if from_log else ["no published list at these snapshots: tiers are by the "
-                                 "predicted risk without a visit; no split by reason"]  # fmt: skip
+    notes = list(dr.notes)
+    if not from_log:
+        notes.append("no published list at these snapshots: tiers are by the predicted risk "
+                     "without a visit; no split by reason")  # fmt: skip
     return EffectsResult(
         naive=naive(frame["treated"].to_numpy(), frame["left"].to_numpy()),
         dr=dr,
