@@ -50,9 +50,10 @@ class EffectsResult:
             "by_group": self.by_group,
         }
 
-    def save(self, path: Path, counties: list[str]) -> Path:
-        """The summary for the page: the JSON estimates, the words, and when and where from."""
-        payload = {
+    def summary(self, counties: list[str]) -> dict[str, object]:
+        """What the page and the training report show: the JSON estimates, the words, and
+        when and where from (plain JSON values only)."""
+        return {
             **self.as_json(),
             "summary": self.plain_words(),
             "counties": counties,
@@ -61,6 +62,10 @@ class EffectsResult:
             "horizon_days": self.horizon_days,
             "computed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
+
+    def save(self, path: Path, counties: list[str]) -> Path:
+        """The summary for the page, written whole or not at all."""
+        payload = self.summary(counties)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
         partial.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
