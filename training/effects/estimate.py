@@ -8,7 +8,7 @@ standard error built in, and the fitted nuisances kept for balance checks. EconM
 CATE model over the treated, an extra modelling step whose interval we would then have to
 justify ourselves. Both are maintained; DoubleML answers this question directly.
 
-Nuisances are LightGBM (the project's learner; handles missing indicators natively). The
+Nuisances are LightGBM, tuned in `training.effects.learners` (which says why). The
 same child may appear at several snapshots, so standard errors are clustered by child.
 Effects by group reuse the cross-fitted nuisances: the ATT score averaged over the
 group's rows, with its own influence-function interval.

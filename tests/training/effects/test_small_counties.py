@@ -75,6 +75,7 @@ def test_too_few_visited_or_leavers_is_said_plainly() -> None:
         doubly_robust(nobody, ["absence_rate_30d"])
 
 
+@pytest.mark.slow  # a real process each: a few seconds of CPU, a minute on the loaded machine
 @pytest.mark.parametrize(
     ("students", "seed", "expect"),
     [(300, 2, "estimate"), (60, 1, "too few children to compare")],
