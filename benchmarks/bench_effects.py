@@ -38,6 +38,7 @@ def truth_of(county: Path, used: list[pd.Timestamp]) -> float:
 
 def one_county(effect: float, seed: int, students: int, years: int, work: Path) -> dict:
     county = work / f"e{effect}-s{seed}"
+    cpu = time.process_time()
     generate_county(county, students=students, years=years, seed=seed, visit_effect=effect)
     tables = load_tables(county)
     with warnings.catch_warnings():
@@ -57,6 +58,8 @@ def one_county(effect: float, seed: int, students: int, years: int, work: Path) 
         "n_treated": e.n_treated,
         "n_control": e.n_control,
         "snapshots": len(result.used),
+        "cpu_s": round(time.process_time() - cpu, 1),
+        "load1": round(os.getloadavg()[0], 1),
     }
 
 
@@ -94,6 +97,8 @@ def summary(args: argparse.Namespace) -> None:
         naive_bias=("naive_error", "mean"),
         ci_width=("width", "mean"),
         visited=("n_treated", "mean"),
+        cpu_s=("cpu_s", "mean"),
+        load=("load1", "mean"),
     )
     table = table.round(4).reset_index()
     print("| " + " | ".join(table.columns) + " |")

@@ -176,6 +176,10 @@ def train_from_data(
         "horizon_days": training.horizon_days,
         "dropped_snapshots": [f"{t:%Y-%m-%d}: {why}" for t, why in training.dropped],
     }
+    from training.effects.in_report import visit_effects  # the report's "Did the visits work?"
+
+    if (effects := visit_effects(tables, training.horizon_days)) is not None:
+        info["effects"] = effects
     return train_from_frame(
         training.frame,
         spec,

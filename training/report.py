@@ -100,6 +100,11 @@ def _pct(value: float) -> str:
     return "–" if value is None or not np.isfinite(value) else f"{value:.1%}"
 
 
+def _pts(value: float | None) -> str:
+    """A risk difference in percentage points, signed."""
+    return "–" if value is None or not np.isfinite(value) else f"{value * 100:+.1f}"
+
+
 def _num(value: float, digits: int = 3) -> str:
     return "–" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
 
@@ -139,7 +144,14 @@ def render(
     out_path: Path,
     info: dict[str, Any],
 ) -> Path:
-    """Write the report; `info` holds run_id, model_version, split text, dataset summary, notes."""
+    """Write the report; `info` holds run_id, model_version, split text, dataset summary, notes
+    (and, in the dataset summary, the visits' effects when the data folder has visits)."""
+    from training.effects.in_report import effects_plot
+
+    effects = (info.get("dataset") or {}).get("effects")
+    drawn = effects_plot(effects, out_path.parent / "plots")
+    if drawn is not None:
+        plot_paths = {**plot_paths, "effects": drawn}
     scorers = [(_chosen(ev), ev.model)] + [(_name(n), m) for n, m in ev.baselines.items()]
     best_rule = max(
         (m["caught_at_k"] for n, m in ev.baselines.items() if n in ("ministry_rule", "abc_flags")),
@@ -175,6 +187,8 @@ def render(
         "when": time_label,
         "pct": _pct,
         "num": _num,
+        "pts": _pts,
+        "effects": effects,
     }
     top = ev.top_students.copy()
     if "reasons" in top:

@@ -78,7 +78,7 @@ def effects(
     if plot is not None:
         from training.effects.plot import plot_by_tier
 
-        plot_by_tier(result, plot)
+        plot_by_tier(result.summary(counties), plot)
     if as_json:
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         return

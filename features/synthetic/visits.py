@@ -110,7 +110,11 @@ def plan_visits(
         if t >= d:
             continue
         absence = sim.prev_absence[ids] if t == 0 else recent_absence(*attendance, n, t)
-        in_pop = (start <= t) & ~((left < t) & (back > t))
+        # The estimator's population (features.indicators.population): a child back on
+        # the snapshot day itself, from this year's leaving or an earlier year's (whose
+        # first day is the return: back == start), has not yet "returned before T".
+        returning = (back == start) & (back < d)
+        in_pop = np.where(returning, start < t, start <= t) & ~((left < t) & (back >= t))
         score = (
             5.0 * np.nan_to_num(absence, nan=0.0)
             + 0.9 * np.where(observed.change_day < t, observed.poor_after, observed.poor_before)

@@ -51,3 +51,30 @@ def test_no_effect_changes_no_outcome(tmp_path: Path) -> None:
     assert (truth["y0"] == truth["y1"]).all()
     generate_county(tmp_path / "c", students=500, years=2, seed=2)  # again, without visits
     assert not (tmp_path / "c" / "visits.csv").exists()
+
+
+@pytest.mark.parametrize(("students", "seed"), [(900, 5), (1000, 1000)])
+def test_truth_is_over_the_children_the_estimator_reads(
+    tmp_path: Path, students: int, seed: int
+) -> None:
+    """The visited in the truth are the treated rows of the estimator's population at the same
+    snapshots (a child back on the snapshot day is not yet in school), and their observed
+    outcome is the truth's y1."""
+    from features.validate import load_tables
+    from training.effects.frames import snapshot_rows, student_county, visits_frame
+
+    generate_county(tmp_path / "c", students=students, years=2, seed=seed, visit_effect=0.5)
+    tables = load_tables(tmp_path / "c")
+    truth = pd.read_csv(
+        tmp_path / "c" / "truth" / "visit_truth.csv",
+        dtype={"student_id": str},
+        parse_dates=["snapshot"],
+    )
+    when = sorted(truth["snapshot"].unique())[:3]  # the fourth's window is still open
+    visits = visits_frame([tables.visits], student_county(tables))
+    frame = snapshot_rows(tables, when, visits).frame
+    rows = frame.loc[frame["treated"] == 1, ["snapshot", "student_id", "left"]]
+    visited = truth.loc[truth["visited"] & truth["snapshot"].isin(when)]
+    both = visited.merge(rows, on=["snapshot", "student_id"], how="outer", indicator=True)
+    assert (both["_merge"] == "both").all(), both[both["_merge"] != "both"]
+    assert (both["left"] == both["y1"]).all()

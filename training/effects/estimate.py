@@ -8,7 +8,7 @@ standard error built in, and the fitted nuisances kept for balance checks. EconM
 CATE model over the treated, an extra modelling step whose interval we would then have to
 justify ourselves. Both are maintained; DoubleML answers this question directly.
 
-Nuisances are LightGBM (the project's learner; handles missing indicators natively). The
+Nuisances are LightGBM, tuned in `training.effects.learners` (which says why). The
 same child may appear at several snapshots, so standard errors are clustered by child.
 Effects by group reuse the cross-fitted nuisances: the ATT score averaged over the
 group's rows, with its own influence-function interval.
@@ -21,8 +21,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from training.effects.learners import nuisance_learners
+
 Z95 = 1.959963984540054
 TRIM = 0.01
+MIN_VISITED = 20  # visited (and unvisited) children: a few per cross-fitting fold
+MIN_LEAVERS = 5  # children who left at all: below that every interval is noise
 
 
 @dataclass(frozen=True)
@@ -93,37 +97,46 @@ def design_matrix(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
     return x.loc[:, x.nunique(dropna=True) > 1]
 
 
-def _learners(seed: int):  # -> (classifier for the outcome, classifier for the propensity)
-    import lightgbm as lgb
+def check_enough(treated: np.ndarray, left: np.ndarray, horizon_days: int) -> None:
+    """A clean refusal when the rows cannot carry a doubly robust estimate."""
+    from features.errors import UserError
 
-    # Small, regularised trees: the visited are few (a capacity of ~5%); on generated
-    # counties these gave intervals half as wide as deeper trees, at the same bias.
-    params = dict(
-        n_estimators=100,
-        learning_rate=0.05,
-        num_leaves=7,
-        min_child_samples=50,
-        reg_lambda=5.0,
-        random_state=seed,
-        n_jobs=1,
-        verbose=-1,
-    )
-    return lgb.LGBMClassifier(**params), lgb.LGBMClassifier(**params)
+    d, y = np.asarray(treated, bool), np.asarray(left, bool)
+    n1, n0, leavers = int(d.sum()), int((~d).sum()), int(y.sum())
+    if n1 < MIN_VISITED or n0 < MIN_VISITED:
+        raise UserError(
+            f"too few children to compare: {n1:,} visited and {n0:,} not at the closed "
+            f"snapshots (the doubly robust estimate needs at least {MIN_VISITED} of each)"
+        )
+    if leavers < MIN_LEAVERS:
+        raise UserError(
+            f"only {leavers} of {n1 + n0:,} children left school within {horizon_days} days of "
+            f"the snapshots: too few to tell what a visit changed (at least {MIN_LEAVERS})"
+        )
 
 
 def doubly_robust(
-    frame: pd.DataFrame, covariates: list[str], seed: int = 0, folds: int = 5
+    frame: pd.DataFrame,
+    covariates: list[str],
+    seed: int = 0,
+    folds: int = 5,
+    horizon_days: int = 180,
 ) -> DoublyRobust:
     """ATT of `treated` on `left` by DoubleML's IRM (ATTE score), cross-fitted, clustered by
     child, propensities trimmed to [0.01, 0.99]."""
     import doubleml as dml
 
+    from features.errors import UserError
+
+    check_enough(frame["treated"].to_numpy(), frame["left"].to_numpy(), horizon_days)
     x = design_matrix(frame, covariates)
+    if x.empty:
+        raise UserError("no indicator differs between the children: nothing to adjust for")
     data = x.copy()
     data["_y"] = frame["left"].to_numpy(dtype=float)
     data["_d"] = frame["treated"].to_numpy(dtype=float)
     data["_child"] = pd.factorize(frame["county"] + "\x1f" + frame["student_id"])[0]
-    ml_g, ml_m = _learners(seed)
+    ml_g, ml_m = nuisance_learners(seed)
     np.random.seed(seed)  # DoubleML draws its folds from numpy's global generator
     dml_data = dml.DoubleMLData(
         data, "_y", "_d", list(x.columns), cluster_cols="_child", force_all_x_finite=False
@@ -133,18 +146,26 @@ def doubly_robust(
     )
     try:
         model.fit(store_predictions=True)
-    except ValueError as exc:  # a fold with no leaver (or no visit) among its rows
-        from features.errors import UserError
-
-        raise UserError(
-            f"too few children left school or were visited to estimate the effect ({exc})"
-        ) from exc
+    except ValueError as exc:  # the checks above should leave nothing for this to catch
+        raise UserError(f"the doubly robust estimate failed on these data: {exc}") from exc
     att = float(model.coef[0])
     low, high = (float(v) for v in model.confint(level=0.95).iloc[0])
     m_raw = model.predictions["ml_m"][:, 0, 0]
     m = np.clip(m_raw, TRIM, 1 - TRIM)
     g0 = model.predictions["ml_g0"][:, 0, 0]
     d = data["_d"].to_numpy()
+    certain = (d == 1) & (m_raw >= 1 - TRIM - 1e-12)
+    if certain.sum() == d.sum():
+        raise UserError(
+            "no overlap: every visited child was certain to be visited given the indicators, "
+            "so no unvisited child is comparable"
+        )
+    notes = []
+    if certain.sum() > 0.1 * d.sum():
+        notes.append(
+            f"{int(certain.sum())} of {int(d.sum())} visited children were almost certain to be "
+            f"visited (propensity above {1 - TRIM:.2f}): few comparable unvisited children"
+        )
     estimate = Estimate(
         "doubly robust ATT (DoubleML IRM, ATTE score, 5-fold cross-fitting, LightGBM)",
         att,
@@ -160,6 +181,7 @@ def doubly_robust(
         balance=balance_table(x, d, m),
         # DoubleML may hand back its predictions already clipped: count those at the bounds.
         n_trimmed=int(((m_raw <= TRIM + 1e-12) | (m_raw >= 1 - TRIM - 1e-12)).sum()),
+        notes=notes,
     )
 
 

@@ -50,9 +50,10 @@ class EffectsResult:
             "by_group": self.by_group,
         }
 
-    def save(self, path: Path, counties: list[str]) -> Path:
-        """The summary for the page: the JSON estimates, the words, and when and where from."""
-        payload = {
+    def summary(self, counties: list[str]) -> dict[str, object]:
+        """What the page and the training report show: the JSON estimates, the words, and
+        when and where from (plain JSON values only)."""
+        return {
             **self.as_json(),
             "summary": self.plain_words(),
             "counties": counties,
@@ -61,6 +62,10 @@ class EffectsResult:
             "horizon_days": self.horizon_days,
             "computed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
+
+    def save(self, path: Path, counties: list[str]) -> Path:
+        """The summary for the page, written whole or not at all."""
+        payload = self.summary(counties)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
         partial.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -162,16 +167,16 @@ def estimate_effects(
         why = "; ".join(f"{d:%Y-%m-%d}: {r}" for d, r in snaps.left_out) or "no snapshots"
         raise UserError(f"no snapshot has its windows closed before the export date ({why})")
     frame = _with_log(snaps.frame, log)
-    if frame["treated"].sum() < 2 or (1 - frame["treated"]).sum() < 2:
-        raise UserError("too few visited (or unvisited) children at the snapshots to compare")
     covariates = [c for c in CATALOGUE if c in frame.columns] + ["visits_before"]
-    dr = doubly_robust(frame, covariates, seed=seed)
+    dr = doubly_robust(frame, covariates, seed=seed, horizon_days=horizon_days)
     from_log = "tier" in frame.columns and frame["tier"].notna().any()
     rd = _rd(frame) if from_log else Discontinuity(
         None, None, None, None, 0, 0, None, None, "no published list at these snapshots"
     )  # fmt: skip
-    notes = [] if from_log else ["no published list at these snapshots: tiers are by the "
-                                 "predicted risk without a visit; no split by reason"]  # fmt: skip
+    notes = list(dr.notes)
+    if not from_log:
+        notes.append("no published list at these snapshots: tiers are by the predicted risk "
+                     "without a visit; no split by reason")  # fmt: skip
     return EffectsResult(
         naive=naive(frame["treated"].to_numpy(), frame["left"].to_numpy()),
         dr=dr,
