@@ -172,6 +172,8 @@ def train(
                     model_name=name,
                     progress=say,
                 )
+        elif engine == "dask":  # the workers read the ingested dataset; this process does not
+            outcome = _train_on_cluster(data_dir, model_spec, promote, scheduler, as_json)  # type: ignore[arg-type]
         else:
             from dropout_risk.commands.data import load_validated
 
@@ -195,6 +197,37 @@ def train(
     except UserError as exc:
         fail(str(exc))
     _summary(outcome, as_json, promote_hint=True)
+
+
+def _train_on_cluster(
+    data_dir: Path, model_spec: object, promote: bool, scheduler: str | None, quiet: bool
+) -> Outcome:
+    """`train DATA --engine dask`: the ingested dataset's training set stays on the workers."""
+    from distributed import KilledWorker
+
+    from dropout_risk.commands.ingest import open_dataset
+    from features.io import clean_text
+    from training.cluster_pipeline import train_on_dataset
+    from training.spec import default_spec_path, load_spec
+
+    dataset = open_dataset(data_dir)
+    settings = get_settings()
+    try:
+        with _steps(quiet) as say:
+            return train_on_dataset(
+                dataset.folder,
+                dataset.manifest,
+                model_spec or load_spec(default_spec_path()),  # type: ignore[arg-type]
+                tracking_uri=settings.tracking_uri,
+                artifact_dir=settings.artifact_dir,
+                promote=promote,
+                scheduler=scheduler,
+                source=str(data_dir),
+                model_name=settings.model_name,
+                progress=say,
+            )
+    except (OSError, TimeoutError, KilledWorker) as exc:  # no scheduler, or a worker lost
+        fail(f"the Dask cluster failed ({type(exc).__name__}): {clean_text(exc)}")
 
 
 def evaluate(
