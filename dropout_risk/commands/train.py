@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @contextlib.contextmanager
-def _steps(quiet: bool) -> Iterator:
+def steps(quiet: bool) -> Iterator:
     """A spinner naming the current step; library chatter goes to stderr so --json stays clean."""
     with contextlib.redirect_stdout(sys.stderr), err_console.status("Starting") as status:
 
@@ -156,7 +156,7 @@ def train(
     try:
         model_spec = load_spec(spec) if spec else None
         if table is not None:
-            with _steps(as_json) as say:
+            with steps(as_json) as say:
                 outcome = train_from_table(
                     table,
                     model_spec,
@@ -173,12 +173,14 @@ def train(
                     progress=say,
                 )
         elif engine == "dask":  # the workers read the ingested dataset; this process does not
-            outcome = _train_on_cluster(data_dir, model_spec, promote, scheduler, as_json)  # type: ignore[arg-type]
+            from dropout_risk.commands.train_cluster import train_on_cluster
+
+            outcome = train_on_cluster(data_dir, model_spec, promote, scheduler, as_json)  # type: ignore[arg-type]
         else:
             from dropout_risk.commands.data import load_validated
 
             tables = load_validated(data_dir)  # type: ignore[arg-type]
-            with _steps(as_json) as say:
+            with steps(as_json) as say:
                 outcome = train_from_data(
                     tables,
                     model_spec or load_spec(default_spec_path()),
@@ -197,37 +199,6 @@ def train(
     except UserError as exc:
         fail(str(exc))
     _summary(outcome, as_json, promote_hint=True)
-
-
-def _train_on_cluster(
-    data_dir: Path, model_spec: object, promote: bool, scheduler: str | None, quiet: bool
-) -> Outcome:
-    """`train DATA --engine dask`: the ingested dataset's training set stays on the workers."""
-    from distributed import KilledWorker
-
-    from dropout_risk.commands.ingest import open_dataset
-    from features.io import clean_text
-    from training.cluster_pipeline import train_on_dataset
-    from training.spec import default_spec_path, load_spec
-
-    dataset = open_dataset(data_dir)
-    settings = get_settings()
-    try:
-        with _steps(quiet) as say:
-            return train_on_dataset(
-                dataset.folder,
-                dataset.manifest,
-                model_spec or load_spec(default_spec_path()),  # type: ignore[arg-type]
-                tracking_uri=settings.tracking_uri,
-                artifact_dir=settings.artifact_dir,
-                promote=promote,
-                scheduler=scheduler,
-                source=str(data_dir),
-                model_name=settings.model_name,
-                progress=say,
-            )
-    except (OSError, TimeoutError, KilledWorker) as exc:  # no scheduler, or a worker lost
-        fail(f"the Dask cluster failed ({type(exc).__name__}): {clean_text(exc)}")
 
 
 def evaluate(
@@ -249,7 +220,7 @@ def evaluate(
 
     settings = get_settings()
     try:
-        with _steps(as_json) as say:
+        with steps(as_json) as say:
             outcome = evaluate_version(
                 settings.tracking_uri,
                 model_version,
