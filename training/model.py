@@ -140,17 +140,18 @@ class RiskModel:
 
     def fit(
         self,
-        x_train: np.ndarray,
+        x_train: np.ndarray | ClusterRows,
         y_train: np.ndarray,
-        x_val: np.ndarray,
+        x_val: np.ndarray | ClusterRows,
         y_val: np.ndarray,
         features: list[str],
         categorical: list[str],
-        x_calibrate: np.ndarray | None = None,
+        x_calibrate: np.ndarray | ClusterRows | None = None,
         y_calibrate: np.ndarray | None = None,
     ) -> RiskModel:
         """Early-stop on (x_val, y_val); calibrate on (x_calibrate, y_calibrate) when given,
-        so that the calibrator does not see the rows that chose the number of rounds."""
+        so that the calibrator does not see the rows that chose the number of rounds.
+        ClusterRows (rows the Dask workers hold) are fitted there by lightgbm.dask."""
         for part, y in (("training", y_train), ("validation", y_val)):
             if len(np.unique(y)) < 2:
                 raise TableError(
