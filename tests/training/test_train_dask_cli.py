@@ -100,7 +100,8 @@ def test_train_on_the_cluster_registers_a_comparable_model(
     # The rules and the environment model score the same rows the same way on both engines.
     for name in ("ministry_rule", "abc_flags", "environment"):
         assert dask["baselines"][name] == pytest.approx(local["baselines"][name], abs=1e-6), name
-    # Not bit for bit: measured 0.232 on the cluster against 0.247 locally (6 partitions).
+    # Not bit for bit: measured 0.322 on the cluster against 0.324 locally (the environment
+    # model 0.043; 6 partitions), 2026-12-03.
     assert dask["pr_auc"] >= 0.75 * local["pr_auc"], (dask["pr_auc"], local["pr_auc"])
     assert dask["pr_auc"] > 3 * dask["baselines"]["environment"]["pr_auc"]
     if trace is not None:
