@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from training import metrics
+from training.cluster_matrix import Matrix, linear_rows, on_rows
 from training.dataset import Prepared
 from training.errors import TableError
 from training.linear import LinearModel
@@ -75,9 +76,9 @@ class Trained:
     model: RiskModel | None = None
     rates: dict[str, Any] | None = None
 
-    def score(self, prepared: Prepared, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def score(self, prepared: Prepared, x: Matrix, rows: np.ndarray) -> np.ndarray:
         if self.scorer is not None:
-            return self.scorer.predict_matrix(x[rows])
+            return on_rows(x[rows], self.scorer.predict_matrix)
         return _environment_scores(prepared.frame.loc[rows], self.rates or {})
 
 
@@ -124,7 +125,7 @@ def _stratified_thirds(
 def fit(
     candidate: Candidate,
     prepared: Prepared,
-    x: np.ndarray,
+    x: Matrix,
     train: np.ndarray,
     times: np.ndarray | None,
     spec: ModelSpec,
@@ -144,8 +145,8 @@ def fit(
             )
     cat_idx = [prepared.features.index(c) for c in prepared.categorical]
     if candidate.family == LOGISTIC:
-        linear = LinearModel(seed=spec.seed).fit(x[fit_rows], y[fit_rows], cat_idx)
-        raw = linear.raw_score(x[calib])
+        linear = LinearModel(seed=spec.seed).fit(*linear_rows(x, fit_rows, y, spec.seed), cat_idx)
+        raw = on_rows(x[calib], linear.raw_score)
         calibrator = Calibrator.fit(spec.calibration, raw, y[calib])
         scorer = RiskScorer(linear, calibrator, prepared.features, prepared.categorical)
         return Trained(candidate, scorer=scorer)

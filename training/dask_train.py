@@ -111,6 +111,8 @@ def train_on_cluster(
     futures of the validation snapshot's pieces (`ClusterTrainingSet.pieces[date]`);
     `categorical`: indicator -> its levels, as `training.dataset.prepare` gives them.
     Returns the local booster, the best round (1-based) and the validation curve."""
+    from training.cluster_matrix import encode_pieces
+
     cat_idx = [features.index(c) for c in categorical]
     x = _matrix(train, features, categorical)
     y = train[label].astype(np.int8).to_dask_array(lengths=True)
@@ -120,6 +122,45 @@ def train_on_cluster(
     pieces = list(validation)
     labels = client.gather(client.map(_labels, pieces, label=label))
     y_val = np.concatenate(labels) if labels else np.zeros(0, np.int8)
+    matrices = encode_pieces(client, pieces, features, categorical)
+    best, curve = cluster_curve(client, booster, matrices, y_val, _first_metric(params))
+    return booster, best, {_first_metric(params): curve}
+
+
+def train_rows(
+    params: dict[str, Any],
+    num_boost_round: int,
+    train: Any,
+    y_train: np.ndarray,
+    validation: Any,
+    y_val: np.ndarray,
+    features: list[str],
+    categorical_idx: list[int],
+) -> tuple[lgb.Booster, int, dict[str, list[float]]]:
+    """Train from some rows of a `training.cluster_matrix.ClusterMatrix` (`train` and
+    `validation` are its ClusterRows): the matrix never leaves the workers; the client sends
+    the training labels (a byte a row) and reads back each round's validation scores."""
+    import dask.array as da
+    from dask import delayed
+
+    client = train.matrix.client
+    width = len(features)
+    parts = train.parts()
+    x = da.concatenate([da.from_delayed(delayed(f), (n, width), np.float64) for f, n in parts])
+    y = da.from_array(y_train, chunks=(tuple(n for _, n in parts),))
+    x, y = client.persist([x, y])
+    booster = _fit(client, params, num_boost_round, x, y, features, categorical_idx)
+    matrices = [f for f, _ in validation.parts()]
+    metric = _first_metric(params)
+    best, curve = cluster_curve(client, booster, matrices, y_val, metric)
+    return booster, best, {metric: curve}
+
+
+def cluster_curve(
+    client: Any, booster: lgb.Booster, matrices: list[Any], y_val: np.ndarray, metric: str
+) -> tuple[int, list[float]]:
+    """The best round and the curve on validation rows held as matrices on the workers;
+    the client reads each round's added scores, a block of rounds at a time."""
     model = client.scatter(booster)
     block = max(1, CURVE_CELLS // max(len(y_val), 1))
 
@@ -128,30 +169,19 @@ def train_on_cluster(
         for first in range(0, total, block):
             count = min(block, total - first)
             scores = client.map(
-                _tree_scores, pieces, booster=model, first=first, count=count,
-                features=features, categorical=categorical, pure=False,
-            )  # fmt: skip
+                _tree_scores, matrices, booster=model, first=first, count=count, pure=False
+            )
             yield from np.vstack(client.gather(scores)).T
 
-    metric = _first_metric(params)
-    best, curve = _choose(increments(), y_val, metric)
-    return booster, best, {metric: curve}
+    return _choose(increments(), y_val, metric)
 
 
 def _labels(piece: pd.DataFrame, label: str) -> np.ndarray:
     return piece[label].to_numpy(np.int8)
 
 
-def _tree_scores(
-    piece: pd.DataFrame,
-    booster: lgb.Booster,
-    first: int,
-    count: int,
-    features: list[str],
-    categorical: dict[str, list[str]],
-) -> np.ndarray:
+def _tree_scores(x: np.ndarray, booster: lgb.Booster, first: int, count: int) -> np.ndarray:
     """On a worker: the raw score each of trees first..first+count-1 adds, one column each."""
-    x = encode(piece, features, categorical)
     columns = [
         booster.predict(x, raw_score=True, start_iteration=i, num_iteration=1)
         for i in range(first, first + count)

@@ -18,6 +18,7 @@ import pandas as pd
 from training import metrics, tiers
 from training.baselines import NAMES, RuleBaseline
 from training.candidates import FAMILY_NAMES, Candidate, Trained, candidates, fit
+from training.cluster_matrix import ClusterMatrix, Matrix, holdout_rows
 from training.dataset import NEVER_INDICATORS, Prepared, fingerprint, prepare
 from training.evaluation import (
     PART,
@@ -69,11 +70,33 @@ def fit_and_evaluate(
     progress: Progress | None = None,
 ) -> Fitted:
     """Validate the candidates, choose one, fit all on the test fold's rows, evaluate; no MLflow."""
-    say = progress or _noop
-    say("Checking the table")
+    (progress or _noop)("Checking the table")
     prepared = prepare(frame, spec, label, time_column, id_column, source)
+    return fit_prepared(
+        prepared, prepared.matrix(), spec, group_columns=group_columns, source=source,
+        dataset_info=dataset_info, notes=notes, engine=engine, scheduler=scheduler,
+        progress=progress,
+    )  # fmt: skip
+
+
+def fit_prepared(
+    prepared: Prepared,
+    x: Matrix,
+    spec: ModelSpec,
+    *,
+    group_columns: list[str] | None = None,
+    source: str = "the table",
+    dataset_info: dict[str, Any] | None = None,
+    notes: dict[str, str] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> Fitted:
+    """`fit_and_evaluate` on a checked table and its matrix `x` (local, or held by the Dask
+    workers: a `training.cluster_matrix.ClusterMatrix`)."""
+    say = progress or _noop
+    label, time_column = prepared.label, prepared.time_column
     plan = plan_for(prepared, spec)
-    x = prepared.matrix()
     notes = dict(notes or {})
     for why in plan.skipped:
         notes[f"Validation snapshot {why.split(':')[0]}"] = "left out" + why.split(":", 1)[1]
@@ -108,7 +131,9 @@ def fit_and_evaluate(
         "source": source,
         "rows": len(prepared.frame),
         "positives": int(prepared.y.sum()),
-        "fingerprint": fingerprint(prepared.frame),
+        "fingerprint": (
+            x.fingerprint() if isinstance(x, ClusterMatrix) else fingerprint(prepared.frame)
+        ),
         "snapshots": (
             [time_label(t) for t in np.unique(prepared.frame[time_column].to_numpy())]
             if time_column
@@ -141,7 +166,7 @@ def fit_and_evaluate(
 def _holdout(
     prepared: Prepared,
     plan: Plan,
-    x: np.ndarray,
+    x: Matrix,
     trained: dict[str, Trained],
     chosen: Candidate,
     spec: ModelSpec,
@@ -153,8 +178,8 @@ def _holdout(
     """
     validation = plan.folds[-1].target & ~plan.test.target
     mask = validation | plan.test.target
-    keep = [c for c in prepared.frame.columns if c not in NEVER_INDICATORS or c == prepared.label]
-    holdout = prepared.frame.loc[mask, keep].copy()
+    drop = tuple(c for c in NEVER_INDICATORS if c != prepared.label)
+    holdout = holdout_rows(prepared.frame, x, mask, drop)
     holdout[PART] = np.where(plan.test.target[mask], "test", "validation")
     for name, model in trained.items():
         column = RISK if name == chosen.name else SCORE_PREFIX + name

@@ -9,6 +9,7 @@ JSON calibrator, so a model loads without unpickling anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import lightgbm as lgb
@@ -16,6 +17,7 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
+from training.cluster_matrix import ClusterRows, on_rows
 from training.errors import TableError
 
 # Defaults a spec's `lightgbm.params` overrides; chosen for small, noisy, imbalanced data.
@@ -139,17 +141,18 @@ class RiskModel:
 
     def fit(
         self,
-        x_train: np.ndarray,
+        x_train: np.ndarray | ClusterRows,
         y_train: np.ndarray,
-        x_val: np.ndarray,
+        x_val: np.ndarray | ClusterRows,
         y_val: np.ndarray,
         features: list[str],
         categorical: list[str],
-        x_calibrate: np.ndarray | None = None,
+        x_calibrate: np.ndarray | ClusterRows | None = None,
         y_calibrate: np.ndarray | None = None,
     ) -> RiskModel:
         """Early-stop on (x_val, y_val); calibrate on (x_calibrate, y_calibrate) when given,
-        so that the calibrator does not see the rows that chose the number of rounds."""
+        so that the calibrator does not see the rows that chose the number of rounds.
+        ClusterRows (rows the Dask workers hold) are fitted there by lightgbm.dask."""
         for part, y in (("training", y_train), ("validation", y_val)):
             if len(np.unique(y)) < 2:
                 raise TableError(
@@ -158,7 +161,14 @@ class RiskModel:
                 )
         params = self.lgb_params(features)
         cat_idx = [features.index(c) for c in categorical]
-        if self.engine == "dask":
+        if isinstance(x_train, ClusterRows):  # rows held by the Dask workers
+            from training.dask_train import train_rows
+
+            booster, best, evals = train_rows(
+                params, self.num_boost_round, x_train, y_train, x_val, y_val, features, cat_idx
+            )
+            self.best_iteration_ = best
+        elif self.engine == "dask":
             from training.dask_train import train_dask
 
             booster, best, evals = train_dask(
@@ -186,9 +196,8 @@ class RiskModel:
         self.features_ = list(features)
         if x_calibrate is None or y_calibrate is None:
             x_calibrate, y_calibrate = x_val, y_val
-        self.calibrator_ = Calibrator.fit(
-            self.calibration, self.raw_score(x_calibrate), y_calibrate
-        )
+        raw = on_rows(x_calibrate, partial(self.booster_.predict, raw_score=True))
+        self.calibrator_ = Calibrator.fit(self.calibration, raw, y_calibrate)
         return self
 
     def _train_local(

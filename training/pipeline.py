@@ -77,6 +77,19 @@ def train_from_frame(
         scheduler=scheduler,
         progress=progress,
     )
+    return log_outcome(fitted, spec, tracking_uri, artifact_dir, promote, model_name, progress)
+
+
+def log_outcome(
+    fitted: Fitted,
+    spec: ModelSpec,
+    tracking_uri: str,
+    artifact_dir: Path | None,
+    promote: bool,
+    model_name: str,
+    progress: Progress | None,
+) -> Outcome:
+    """Log a fitted model to MLflow, register it, promote it if asked and deserved."""
     say = progress or _noop
     say(f"Logging to MLflow and registering the model as {model_name!r}")
     logged = log_run_or_fail(spec, fitted, tracking_uri, artifact_dir, promote, say, model_name)

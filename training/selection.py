@@ -16,6 +16,7 @@ import pandas as pd
 
 from training import metrics
 from training.candidates import ENVIRONMENT, Candidate, fit
+from training.cluster_matrix import Matrix
 from training.dataset import Prepared
 from training.spec import ModelSpec
 from training.split import Plan, stratified_plan, temporal_split
@@ -68,7 +69,7 @@ def plan_for(prepared: Prepared, spec: ModelSpec) -> Plan:
 
 def select(
     prepared: Prepared,
-    x: np.ndarray,
+    x: Matrix,
     plan: Plan,
     spec: ModelSpec,
     pool: list[Candidate],

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @contextlib.contextmanager
-def _steps(quiet: bool) -> Iterator:
+def steps(quiet: bool) -> Iterator:
     """A spinner naming the current step; library chatter goes to stderr so --json stays clean."""
     with contextlib.redirect_stdout(sys.stderr), err_console.status("Starting") as status:
 
@@ -156,7 +156,7 @@ def train(
     try:
         model_spec = load_spec(spec) if spec else None
         if table is not None:
-            with _steps(as_json) as say:
+            with steps(as_json) as say:
                 outcome = train_from_table(
                     table,
                     model_spec,
@@ -172,11 +172,15 @@ def train(
                     model_name=name,
                     progress=say,
                 )
+        elif engine == "dask":  # the workers read the ingested dataset; this process does not
+            from dropout_risk.commands.train_cluster import train_on_cluster
+
+            outcome = train_on_cluster(data_dir, model_spec, promote, scheduler, as_json)  # type: ignore[arg-type]
         else:
             from dropout_risk.commands.data import load_validated
 
             tables = load_validated(data_dir)  # type: ignore[arg-type]
-            with _steps(as_json) as say:
+            with steps(as_json) as say:
                 outcome = train_from_data(
                     tables,
                     model_spec or load_spec(default_spec_path()),
@@ -216,7 +220,7 @@ def evaluate(
 
     settings = get_settings()
     try:
-        with _steps(as_json) as say:
+        with steps(as_json) as say:
             outcome = evaluate_version(
                 settings.tracking_uri,
                 model_version,
