@@ -13,6 +13,7 @@ from dropout_risk.commands import (
     data,
     demo,
     effects,
+    generate,
     ingest,
     reconcile,
     serve,
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 
 demo.register(app)
+generate.register(app)
 data.register(app)
 ingest.register(app)
 train.register(app)

@@ -22,7 +22,8 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
     """Synthetic county -> validate -> train -> promote -> score -> users -> serve."""
-    from dropout_risk.commands.data import generate, load_validated
+    from dropout_risk.commands.data import load_validated
+    from dropout_risk.commands.generate import generate
     from dropout_risk.commands.serve import _open_store, score, serve
     from dropout_risk.commands.train import train
     from serving.auth import Scope
