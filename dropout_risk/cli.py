@@ -6,7 +6,14 @@ imported inside the commands so that `--help` stays fast.
 
 from __future__ import annotations
 
+import os
+
 import typer
+
+# On the command line MLflow speaks only when something is wrong: no INFO lines about its
+# database tables, no download bars for artifacts we just wrote (the command says what it did).
+os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 from dropout_risk.commands import (
     cases,

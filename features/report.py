@@ -64,8 +64,11 @@ def _where(name: str, row: int, text: str) -> str:
     return f"{name}:{row}  {text}"
 
 
-def print_report(report: ValidationReport, console: Console) -> None:
-    """A readable summary: counts per rule, first examples with file, row and column."""
+def print_report(report: ValidationReport, console: Console, brief: bool = False) -> None:
+    """A readable summary: counts per rule, first examples with file, row and column.
+
+    `brief`: the summary line and the count of problems only, for a dataset checked before
+    (every command that reads it would otherwise print the same table again)."""
     console = unwrapped(console)
     console.print(
         f"Checked [bold]{escape(str(report.data_dir))}[/]: {escape(summary_line(report))}",
@@ -73,6 +76,13 @@ def print_report(report: ValidationReport, console: Console) -> None:
     )
     if report.clean:
         console.print("[green]No problems found.[/]")
+        return
+    if brief and report.usable:
+        console.print(
+            f"{len(report.problems)} kind(s) of problem found when it was ingested; "
+            f"`dropout-risk validate {escape(str(report.data_dir))}` lists them again.",
+            highlight=False,
+        )
         return
     grid = RichTable(title="Problems", show_lines=True)
     for header in ("table", "rule", "column", "rows", "", "first examples (file:row  value)"):

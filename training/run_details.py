@@ -60,7 +60,9 @@ def log_details(spec: ModelSpec, dataset: dict[str, Any], frame: pd.DataFrame) -
         mlflow.log_params({f"monotone.{name}": d for name, d in named.items()})
         mlflow.log_dict(named, "monotone_constraints.json")
     source = str(dataset.get("source") or "table")
-    with warnings.catch_warnings():  # a folder path reads as two kinds of local source
+    # A folder path reads as two kinds of local source, and the dataset's schema (inferred
+    # when it is logged) hints about integer columns the model's own signature already covers.
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         logged = mlflow.data.from_pandas(frame, source=source, name=data_name(dataset))
-    mlflow.log_input(logged, context="evaluation")
+        mlflow.log_input(logged, context="evaluation")

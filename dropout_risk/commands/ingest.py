@@ -74,7 +74,8 @@ def open_dataset(data_dir: Path):  # -> features.ingest.run.Ingested
     from features.report import print_report
 
     ingested = run_ingest(data_dir)
-    print_report(ingested.report, err_console)
+    # The whole table when the folder was validated just now; one line when it was before.
+    print_report(ingested.report, err_console, brief=ingested.reason == "up to date")
     if not ingested.report.usable:
         fail(f"{data_dir} cannot be used; fix the problems above and run again.")
     return ingested
