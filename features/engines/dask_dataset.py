@@ -1,9 +1,10 @@
 """The Dask engine over an ingested dataset: workers read their own partitions.
 
-The client plans (`features.engines.dataset_plan`): it holds the roster, the dropouts and
-the schools, never attendance, grades, students or households. Each task is a partition of
-whole schools for the snapshot's school year; it receives the files of the partitions its
-students' records live in, the snapshot date, its roster, and (sent once to every worker)
+The client plans (`features.engines.dataset_plan`): it holds the dropouts and the schools,
+never attendance, grades, students or households, nor the roster (each partition's is built
+and kept on a worker). Each task is a partition of whole schools for the snapshot's school
+year; it receives the files of the partitions its students' records live in, the snapshot
+date, its roster, and (sent once to every worker)
 who left school and their households; it reads only the rows and columns it needs, runs
 `compute_part` as the local engine does, adds the cross-school indicators and the
 catalogue's columns, and keeps its piece of the result, sorted by student_id, on the worker.
