@@ -26,7 +26,6 @@ from features.indicators.compute import window
 from features.indicators.population import roster_of
 from features.ingest.store import conform, partition_keys, read_table
 
-PART = ("p_county", "p_group")
 # Between county and group in a partition's name: a character no county name holds (numpy
 # and pandas text drop NUL).
 SEP = "\x1f"
