@@ -1,9 +1,10 @@
 """The Dask engine over an ingested dataset: workers read their own partitions.
 
-The client plans (`features.engines.dataset_plan`): it holds the roster, the dropouts and
-the schools, never attendance, grades, students or households. Each task is a partition of
-whole schools for the snapshot's school year; it receives the files of the partitions its
-students' records live in, the snapshot date, its roster, and (sent once to every worker)
+The client plans (`features.engines.dataset_plan`): it holds the dropouts and the schools,
+never attendance, grades, students or households, nor the roster (each partition's is built
+and kept on a worker). Each task is a partition of whole schools for the snapshot's school
+year; it receives the files of the partitions its students' records live in, the snapshot
+date, its roster, and (sent once to every worker)
 who left school and their households; it reads only the rows and columns it needs, runs
 `compute_part` as the local engine does, adds the cross-school indicators and the
 catalogue's columns, and keeps its piece of the result, sorted by student_id, on the worker.
@@ -30,7 +31,6 @@ from features.build import assemble, check_as_of
 from features.engines.dataset_plan import (
     Shared,
     Task,
-    client_roster,
     client_tables,
     empty,
     plan_tasks,
@@ -54,9 +54,12 @@ def _read(
     return conform(name, data.to_table(columns=columns, filter=where))
 
 
-def compute_task(task: Task, common: Shared, horizon_days: int | None = None) -> pd.DataFrame:
-    """On a worker: this task's piece of the result (with "label" when `horizon_days`)."""
-    roster, as_of = task.roster, task.as_of
+def compute_task(
+    task: Task, roster: pd.DataFrame, common: Shared, horizon_days: int | None = None
+) -> pd.DataFrame:
+    """On a worker: this task's piece of the result (with "label" when `horizon_days`), for
+    the partition's `roster` (`dataset_plan.read_partition`)."""
+    as_of = task.as_of
     _, _, start = window(as_of)
     ids = roster["student_id"].to_numpy(dtype=object)
     mine = ds.field("student_id").isin(ids)
@@ -116,9 +119,11 @@ def submit_snapshot(
         tables = client_tables(folder, manifest)
     check_as_of(tables, as_of)
     with damaged(folder):
-        roster = client_roster(folder, manifest, tables, as_of)
-        tasks = plan_tasks(folder, manifest, roster, as_of)
-    return client.map(compute_task, tasks, common=common, horizon_days=horizon_days, pure=False)
+        planned = plan_tasks(client, folder, manifest, common, as_of)
+    return [
+        client.submit(compute_task, task, roster, common, horizon_days, pure=False)
+        for task, roster in planned
+    ]
 
 
 def scatter_shared(client: Any, folder: Path, manifest: dict[str, Any]) -> Any:

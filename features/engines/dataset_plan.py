@@ -1,32 +1,31 @@
-"""What the client of the Dask dataset engine holds and plans: the roster and the tasks.
+"""What the client of the Dask dataset engine holds and plans: the tasks.
 
-The client reads no per-student table whole. It holds the snapshot year's enrollments
-(the roster), the dropouts (a few per cent of the students: for who is in the population,
-the labels and the siblings who left) with the households of those who left, the schools,
-and the partition of every earlier or later enrollment of a roster student (to send each
-task the partitions its students' records live in). Everything else is read by the workers.
+The client reads no per-student table whole. It holds the dropouts (a few per cent of the
+students: for who is in the population, the labels and the siblings who left) with the
+households of those who left, the schools, and every enrollment's school year. The roster
+(the snapshot year's enrollments) is built by the workers, a partition each; the partitions
+where a task's students were enrolled in other years (to send each task the partitions its
+students' records live in) are joined on the cluster. The client holds, per partition, its
+files, its number of students and the future of its roster.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.dataset as ds
 
 from features.contract import CONTRACT, Tables, school_year_of
 from features.export import ExportDate
 from features.indicators.compute import window
-from features.indicators.keys import positions
-from features.indicators.population import roster as build_roster
-from features.ingest.store import conform, dataset, partition_keys, read_table
+from features.indicators.population import roster_of
+from features.ingest.store import conform, partition_keys, read_table
 
-PART = ("p_county", "p_group")
 # Between county and group in a partition's name: a character no county name holds (numpy
 # and pandas text drop NUL).
 SEP = "\x1f"
@@ -34,10 +33,10 @@ SEP = "\x1f"
 
 @dataclass(frozen=True)
 class Task:
-    """What one worker needs: its files (absolute paths) per table, the date, and its roster."""
+    """What one worker needs: its files (absolute paths) per table and the date (its roster
+    is a future, built on a worker by `read_partition`)."""
 
     folders: dict[str, list[str]]
-    roster: pd.DataFrame
     as_of: pd.Timestamp
 
 
@@ -46,7 +45,7 @@ class Shared:
     """Sent once to every worker: who left and when, and the household of each who left
     (siblings attend schools in other partitions)."""
 
-    dropouts: pd.DataFrame  # student_id, left_on
+    dropouts: pd.DataFrame  # student_id, left_on, returned_on
     homes: pd.DataFrame  # student_id, household_id of every student in `dropouts`
 
 
@@ -95,31 +94,39 @@ def shared(folder: Path, manifest: dict[str, Any], dropouts: pd.DataFrame) -> Sh
         columns=["student_id", "household_id"],
         where=ds.field("student_id").isin(ids),
     )
-    return Shared(dropouts[["student_id", "left_on"]].reset_index(drop=True), homes)
+    return Shared(dropouts[["student_id", "left_on", "returned_on"]].reset_index(drop=True), homes)
 
 
-def client_roster(
-    folder: Path, manifest: dict[str, Any], tables: Tables, as_of: pd.Timestamp
-) -> pd.DataFrame:
-    """The roster (`features.indicators.population.roster`) with each row's partition."""
+def read_partition(
+    files: list[str], name: str, as_of: pd.Timestamp, common: Shared
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """On a worker: the roster of one partition's schools (`roster_of`, exact because ingest
+    keeps one enrollment per (student_id, school_year) and a partition holds whole schools),
+    and its links: each of its students once per kind ("now": enrolled here in the
+    snapshot's year, or in another year), named by the partition."""
     year = school_year_of(as_of)
-    data = dataset(folder / "tables", "enrollments", manifest["tables"]["enrollments"])
-    rows = data.to_table(filter=ds.field("school_year") == year)
-    # The partition of each school (a few hundred rows), not of each student.
-    places = rows.select(["school_id", *PART]).group_by(["school_id", *PART]).aggregate([])
-    part_of = pd.Series(_part_names(places), index=places.column("school_id").to_pylist())
-    enrollments = conform("enrollments", rows.drop_columns(list(PART)))
-    del rows
-    roster = build_roster(replace(tables, enrollments=enrollments), as_of)
-    part = roster["school_id"].map(part_of[~part_of.index.duplicated()]).astype("category")
-    return roster.assign(part=part.to_numpy())
+    rows = conform("enrollments", ds.dataset(files, format="parquet").to_table())
+    now = (rows["school_year"] == year).to_numpy(dtype=bool)
+    links = pd.DataFrame({"student_id": rows["student_id"].astype(str).to_numpy(), "now": now})
+    links = links.drop_duplicates(ignore_index=True).assign(part=name)
+    return roster_of(rows.loc[now], common.dropouts, as_of), links
 
 
-def _part_names(rows: Any) -> np.ndarray:
-    """The name of each row's partition: county SEP group."""
-    county = pd.Series(rows.column("p_county").to_numpy(zero_copy_only=False), dtype=object)
-    group = pd.Series(rows.column("p_group").to_numpy(zero_copy_only=False)).astype(str)
-    return (county + SEP + group).to_numpy(dtype=object)
+LINKS_META = pd.DataFrame(
+    {"student_id": pd.Series(dtype=str), "now": pd.Series(dtype=bool),
+     "part": pd.Series(dtype=str)}
+)  # fmt: skip
+
+
+def _histories(links: list[Any]) -> pd.DataFrame:
+    """task, part: the partitions where a task's students were enrolled in other years,
+    joined on the cluster (the client gets the few pairs, not the students)."""
+    from dask import dataframe as dd
+
+    every = dd.from_delayed(links, meta=LINKS_META, verify_meta=False)
+    now = every[every["now"]][["student_id", "part"]].rename(columns={"part": "task"})
+    other = every[~every["now"]][["student_id", "part"]]
+    return now.merge(other, on="student_id")[["task", "part"]].drop_duplicates().compute()
 
 
 def _folders(
@@ -135,34 +142,35 @@ def _folders(
 
 
 def plan_tasks(
-    folder: Path, manifest: dict[str, Any], roster: pd.DataFrame, as_of: pd.Timestamp
-) -> list[Task]:
-    """One task per partition of the snapshot's year, with the folders its students need:
-    its own, and those of the schools its students attended in other years (where their
-    earlier grades and enrollments, or their student row, live)."""
+    client: Any, folder: Path, manifest: dict[str, Any], common: Any, as_of: pd.Timestamp
+) -> list[tuple[Task, Any]]:
+    """One task per partition with students in the snapshot's year, with the folders its
+    students need (its own, and those of the schools its students attended in other years,
+    where their earlier grades and enrollments, or their student row, live) and the future
+    of its roster, built and kept on a worker. `common` is the scattered `Shared`."""
     root = folder / "tables"
     year = school_year_of(as_of)
     _, _, start = window(as_of)
     years = {str(y) for y in range(school_year_of(start), year + 1)}
-    enr = dataset(root, "enrollments", manifest["tables"]["enrollments"])
-    other = enr.to_table(columns=["student_id", *PART], filter=ds.field("school_year") != year)
-    tasks_of, task_names = pd.factorize(roster["part"])
-    at = positions(other.column("student_id"), roster["student_id"])
-    # (task, partition) pairs, made unique in Arrow: no Python string per enrollment.
-    moved = other.select(list(PART)).filter(pa.array(at >= 0))
-    moved = moved.append_column("task", pa.array(tasks_of[at[at >= 0]]))
-    moved = moved.group_by(["task", *PART]).aggregate([])
-    histories = (
-        pd.DataFrame({"task": moved.column("task").to_numpy(), "part": _part_names(moved)})
-        .assign(task=lambda f: np.asarray(task_names, dtype=object)[f["task"].to_numpy()])
-        .groupby("task")["part"]
-        .unique()
-    )
     dirs = {name: entry["files"] for name, entry in manifest["tables"].items()}
+    own: dict[str, list[str]] = {}
+    for d in dirs["enrollments"]:
+        keys = partition_keys(str(Path(d).parent))
+        name = keys["p_county"] + SEP + keys["p_group"]
+        own.setdefault(name, []).append(str(root / "enrollments" / d))
+    names = sorted(own)
+    read = [client.submit(read_partition, own[n], n, as_of, common, pure=False) for n in names]
+    rosters = [client.submit(operator.itemgetter(0), r, pure=False) for r in read]
+    links = [client.submit(operator.itemgetter(1), r, pure=False) for r in read]
+    sizes = client.gather(client.map(len, rosters, pure=False))
+    histories = _histories(links).groupby("task")["part"].unique()
+    del read, links
     households = [str(root / "households" / d) for d in dirs["households"]]
     tasks = []
-    for part, rows in roster.groupby("part", sort=True):
-        history = {str(part), *histories.get(part, [])}
+    for part, roster, size in zip(names, rosters, sizes, strict=True):
+        if not size:
+            continue
+        history = {part, *histories.get(part, [])}
         folders = {
             "attendance": _folders(root, "attendance", dirs["attendance"], history,
                                    lambda y: y in years),
@@ -171,9 +179,9 @@ def plan_tasks(
             "enrollments": _folders(root, "enrollments", dirs["enrollments"], history,
                                     lambda _y: True),
             "students": _folders(root, "students", dirs["students"], history, lambda _y: True),
-            "schools": _folders(root, "schools", dirs["schools"], {str(part)}, lambda _y: True),
+            "schools": _folders(root, "schools", dirs["schools"], {part}, lambda _y: True),
             # A household sits with its first student, who may be a sibling elsewhere.
             "households": households,
         }  # fmt: skip
-        tasks.append(Task(folders, rows.drop(columns="part").reset_index(drop=True), as_of))
+        tasks.append((Task(folders, as_of), roster))
     return tasks

@@ -38,11 +38,17 @@ def roster(tables: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
     Students who already left stay on the roster because their attendance still tells which
     days were school days at their school.
     """
+    return roster_of(tables.enrollments, tables.dropouts, as_of)
+
+
+def roster_of(enr: pd.DataFrame, dropouts: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """`roster` from the enrollments and the dropouts alone (a Dask worker builds its
+    partition's roster with it: a partition holds whole schools, and ingest keeps one
+    enrollment per (student_id, school_year), so the partitions' rosters are the roster)."""
     year = school_year_of(as_of)
-    enr = tables.enrollments
     rows = enr.loc[enr["school_year"] == year, list(ROSTER_COLUMNS[:-1])]
     rows = rows.drop_duplicates("student_id", keep="last")
-    gone = gone_before(tables.dropouts, as_of)
+    gone = gone_before(dropouts, as_of)
     rows = rows.assign(in_population=~member(rows["student_id"], gone))
     return rows.sort_values(["school_id", "student_id"]).reset_index(drop=True)
 

@@ -16,7 +16,8 @@ import pytest
 
 from features.build import build_features
 from features.contract import Tables
-from features.engines.dask_dataset import run_dask_dataset
+from features.engines.dask_dataset import run_dask_dataset, scatter_shared
+from features.indicators.population import roster
 from features.ingest.run import ingest_folder, read_tables
 from features.training_set import build_training_set
 from tests.features.multi_county import two_counties
@@ -59,13 +60,25 @@ def test_same_indicators_as_the_local_engine(province: Path, scheduler: str, hom
     tables = read_tables(ingested.folder, ingested.manifest)
     # Children moving up to a junior school in another partition: their earlier records are
     # read from there, so some task reads more than its own partition.
-    from features.engines.dataset_plan import client_roster, client_tables, plan_tasks
+    from distributed import Client, Future
+
+    from features.engines.dataset_plan import plan_tasks
 
     when = pd.Timestamp("2024-03-04")
-    held = client_tables(ingested.folder, ingested.manifest)
-    plan = client_roster(ingested.folder, ingested.manifest, held, when)
-    tasks = plan_tasks(ingested.folder, ingested.manifest, plan, when)
-    assert any(len({Path(f).parent for f in t.folders["grades"]}) > 1 for t in tasks)
+    with Client(scheduler) as client:
+        common = scatter_shared(client, ingested.folder, ingested.manifest)
+        planned = plan_tasks(client, ingested.folder, ingested.manifest, common, when)
+        # The client plans with files and futures: each partition's roster stays on a worker,
+        # and together they are the local roster, row for row.
+        assert all(isinstance(r, Future) for _, r in planned)
+        assert not [v for t, _ in planned for v in vars(t).values() if isinstance(v, pd.DataFrame)]
+        pieces = client.gather([r for _, r in planned])
+    assert len(pieces) > 2  # two counties, one cut between its schools at least
+    whole = pd.concat(pieces, ignore_index=True).sort_values(["school_id", "student_id"])
+    pd.testing.assert_frame_equal(
+        whole.reset_index(drop=True), roster(tables, when), check_categorical=False
+    )
+    assert any(len({Path(f).parent for f in t.folders["grades"]}) > 1 for t, _ in planned)
     for as_of in ("2022-10-10", "2024-03-04"):
         local = build_features(tables, as_of, chunk_students=150)
         on_cluster = run_dask_dataset(
