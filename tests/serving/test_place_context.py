@@ -82,6 +82,20 @@ def test_means_equal_pandas_over_the_batch_rows(api: tuple) -> None:
     assert card["township_context"]["n_students"] == town["count"]
 
 
+def test_a_new_batch_brings_its_own_means(api: tuple) -> None:
+    """The means are kept per published batch: the next batch's are its own, not the last's."""
+    client, store, frame, heads = api
+    first = client.get("/v1/watchlist?limit=500", headers=heads["t0"]).json()["places"]
+    later = frame.assign(risk=(frame["risk"] * 0.5).round(6))
+    store.publish_batch(AS_OF + dt.timedelta(days=30), "7", later.to_dict("records"))
+    second = client.get("/v1/watchlist?limit=500", headers=heads["t0"]).json()["places"]
+    assert {(p["level"], p["place"]) for p in first} == {(p["level"], p["place"]) for p in second}
+    expected = _expected(later, "township").loc[("C0", "T0"), "mean"]
+    town = next(p for p in second if p["level"] == "township")
+    assert town["mean_risk"] == pytest.approx(expected, rel=1e-6)
+    assert town["mean_risk"] < next(p for p in first if p["level"] == "township")["mean_risk"]
+
+
 def test_a_township_worker_gets_only_their_township(api: tuple) -> None:
     client, _, frame, heads = api
     got = client.get("/v1/watchlist?limit=500", headers=heads["t0"]).json()
