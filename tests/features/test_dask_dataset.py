@@ -3,7 +3,6 @@ opens attendance, and the indicators equal the local engine's bit for bit."""
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ import pytest
 
 from features.build import build_features
 from features.contract import Tables
+from features.engines.dask import dask_client
 from features.engines.dask_dataset import run_dask_dataset, scatter_shared
 from features.indicators.population import roster
 from features.ingest.run import ingest_folder, read_tables
@@ -27,16 +27,9 @@ GROUP = 120  # several partitions per county, cut between its schools
 
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    ) as cluster:
-        yield cluster.scheduler_address
+    """The address of the engines' own local cluster (two worker processes, one thread each)."""
+    with dask_client(None) as client:
+        yield client.scheduler.address
 
 
 @pytest.fixture(scope="module")

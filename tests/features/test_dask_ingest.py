@@ -3,7 +3,6 @@ checked piece by piece on the workers; the client never opens an attendance piec
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from features.engines.dask import dask_client
 from features.ingest.run import Ingested, ingest_folder, read_tables
 from features.synthetic.province import generate_province
 
@@ -25,18 +25,8 @@ GROUP = 100  # students per partition: several per county
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[object]:
-    from distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    """The engines' own local cluster: two worker processes, one thread each."""
+    with dask_client(None) as client:
         yield client
 
 

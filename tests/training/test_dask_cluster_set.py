@@ -8,13 +8,13 @@ LightGBM builds its histograms per worker).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from sklearn.metrics import average_precision_score
+from sklearn.metrics import average_precision_score, roc_auc_score
 
+from features.engines.dask import dask_client
 from features.ingest.run import ingest_folder, read_tables
 from features.synthetic import generate_county
 from features.training_set import build_training_set, stack_on_cluster
@@ -30,18 +30,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[object]:
-    from distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    """The engines' own local cluster: two worker processes, one thread each."""
+    with dask_client(None) as client:
         yield client
 
 
@@ -88,11 +78,17 @@ def test_lightgbm_trains_from_the_workers_pieces(ingested, client) -> None:
     model = RiskModel(seed=spec.seed, num_boost_round=ROUNDS).fit(
         x["train"], y["train"], x["val"], y["val"], features, list(categorical)
     )
-    ours = average_precision_score(y["test"], booster.predict(x["test"], num_iteration=best))
-    theirs = average_precision_score(y["test"], model.raw_score(x["test"]))
+    ours_raw = booster.predict(x["test"], num_iteration=best)
+    theirs_raw = model.raw_score(x["test"])
+    ours = average_precision_score(y["test"], ours_raw)
+    theirs = average_precision_score(y["test"], theirs_raw)
+    ranked = roc_auc_score(y["test"], ours_raw), roc_auc_score(y["test"], theirs_raw)
     prevalence = y["test"].mean()
     assert y["test"].sum() >= 10
-    # Measured: 0.087 and 0.105 against 0.103 locally (prevalence 0.009); data-parallel
-    # LightGBM depends on which worker holds which piece, so the margin is wide.
-    assert ours > 5 * prevalence
-    assert ours >= 0.7 * theirs, (ours, theirs)
+    # Data-parallel LightGBM depends on which worker holds which piece (each worker bins its
+    # own rows): over 8 runs, PR-AUC 0.062-0.105 and ROC-AUC 0.818-0.890 against the local
+    # model's 0.103 and 0.878 (prevalence 0.009, ~50 test leavers). The floor is a multiple
+    # of the prevalence, and the comparison with the local model is on ROC-AUC, which a
+    # handful of leavers moves far less; a broken fit (0.5, or an inverted order) fails both.
+    assert ours > 5 * prevalence, (ours, theirs)
+    assert ranked[0] >= ranked[1] - 0.1, ranked

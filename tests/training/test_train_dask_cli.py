@@ -10,7 +10,6 @@ attendance or grades.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from features.engines.dask import dask_client
 from features.ingest.run import ingest_folder
 from features.synthetic import generate_county
 from tests.training.conftest import fast
@@ -30,16 +30,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    ) as cluster:
-        yield cluster.scheduler_address
+    """The address of the engines' own local cluster (two worker processes, one thread each)."""
+    with dask_client(None) as client:
+        yield client.scheduler.address
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +93,12 @@ def test_train_on_the_cluster_registers_a_comparable_model(
     # The rules and the environment model score the same rows the same way on both engines.
     for name in ("ministry_rule", "abc_flags", "environment"):
         assert dask["baselines"][name] == pytest.approx(local["baselines"][name], abs=1e-6), name
-    # Not bit for bit: measured 0.322 on the cluster against 0.324 locally (the environment
-    # model 0.043; 6 partitions), 2026-12-03.
-    assert dask["pr_auc"] >= 0.75 * local["pr_auc"], (dask["pr_auc"], local["pr_auc"])
+    # Not bit for bit: data-parallel LightGBM bins each worker's rows, so which worker holds
+    # which piece moves the model (PR-AUC 0.322 on the cluster against 0.324 locally here,
+    # 2026-12-03; in tests/training/test_dask_cluster_set.py PR-AUC varied by a third over 8
+    # runs). Compared on ROC-AUC, which few leavers move less, with a floor over the
+    # environment model on PR-AUC: a broken fit fails both.
+    assert dask["roc_auc"] >= local["roc_auc"] - 0.1, (dask["roc_auc"], local["roc_auc"])
     assert dask["pr_auc"] > 3 * dask["baselines"]["environment"]["pr_auc"]
     if trace is not None:
         opened = [line for line in trace.read_text().splitlines() if ".parquet" in line]
