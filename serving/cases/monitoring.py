@@ -18,7 +18,8 @@ from serving.auth import Principal
 from serving.cases.models import Case, CaseTransition
 from serving.cases.periods import Period, previous_end, term_start
 from serving.cases.scope import case_scope
-from serving.models import Batch, Score
+from serving.models import Score
+from serving.store.batch_cache import for_latest_batch
 
 Level = Literal["county", "township", "school", "village"]
 LEVEL_KEYS: dict[str, tuple[str, ...]] = {
@@ -109,26 +110,10 @@ def _case_counts(
     return out
 
 
-# Enrolled and high-tier counts change only with a new batch: kept per (store, batch, scope).
-_ENROLLED: dict[tuple[str, int, str, str], list] = {}
-
-
 def _enrolled(conn: Connection, who: Principal) -> list:
-    latest = conn.execute(
-        select(Batch.id, Batch.published_at)
-        .where(Batch.published_at.is_not(None))
-        .order_by(Batch.published_at.desc(), Batch.id.desc())
-        .limit(1)
-    ).first()
-    if latest is None:
-        return []
-    url = conn.engine.url.render_as_string(hide_password=True)
-    key = (url, int(latest.id), str(latest.published_at), str(who.scope))
-    if key not in _ENROLLED:
-        if len(_ENROLLED) > 256:
-            _ENROLLED.clear()
-        _ENROLLED[key] = _enrolled_query(conn, who, int(latest.id))
-    return _ENROLLED[key]
+    """Enrolled and high-tier counts of the latest batch: they change only with a new batch."""
+    key = ("monitoring_enrolled", str(who.scope))
+    return for_latest_batch(conn, key, lambda batch: _enrolled_query(conn, who, batch)) or []
 
 
 def _enrolled_query(conn: Connection, who: Principal, latest: int) -> list:

@@ -12,7 +12,6 @@ worker never gets another township's or county's.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,8 +19,9 @@ from sqlalchemy import Connection, Engine, func, select, tuple_
 
 from serving.auth import Scope
 from serving.compulsory import PAST_AGE_TIER
-from serving.models import Batch, Score
+from serving.models import Score
 from serving.place_tables import place_rates as rates
+from serving.store.batch_cache import for_latest_batch
 from serving.store.scope import latest_published, scope_clause
 
 LEVELS = {"school": Score.school_id, "township": Score.township}
@@ -47,7 +47,7 @@ def place_figures(
     if not wanted or (scope.kind == "school" and level == "township"):
         return {}
     with engine.connect() as conn:
-        means = _scoped_means(conn, engine, scope, level)
+        means = _scoped_means(conn, scope, level)
         rows = [(c, p, *means[(c, p)]) for c, p in wanted if (c, p) in means]
         found = sorted((c, p) for c, p, _, _ in rows)
         leaving = (
@@ -69,45 +69,26 @@ def place_figures(
     }
 
 
-# A published batch never changes, so each scope's means are computed once per batch: one
-# GROUP BY over the scope's rows instead of one per request (an average over a township of a
-# 100k-student county on every card). Keyed by the engine, the batch and its publication
-# time, and the scope as stored; a few hundred scopes per batch at most.
-_MEANS: dict[tuple, dict[tuple[str, str], tuple[float, int]]] = {}
-_MEANS_LOCK = threading.Lock()
-_MEANS_MAX = 1024
-
-
 def _scoped_means(
-    conn: Connection, engine: Engine, scope: Scope, level: str
+    conn: Connection, scope: Scope, level: str
 ) -> dict[tuple[str, str], tuple[float, int]]:
     """(county, place) -> (mean risk, children) of `level` over the scope's rows of the latest
-    published batch, children past compulsory-school age left out."""
-    latest = conn.execute(
-        select(Batch.id, Batch.published_at).where(Batch.id == latest_published())
-    ).first()
-    if latest is None:
-        return {}
-    key = (id(engine), latest.id, latest.published_at, scope, level)
-    with _MEANS_LOCK:
-        cached = _MEANS.get(key)
-    if cached is not None:
-        return cached
-    column = LEVELS[level]
-    where = [Score.batch_id == latest.id, Score.tier != PAST_AGE_TIER]
-    clause = scope_clause(scope)
-    if clause is not None:
-        where.append(clause)
-    means = {
-        (county, place): (float(mean), int(n))
-        for county, place, mean, n in conn.execute(
-            select(Score.county, column, func.avg(Score.risk), func.count())
-            .where(*where)
-            .group_by(Score.county, column)
-        )
-    }
-    with _MEANS_LOCK:
-        if len(_MEANS) >= _MEANS_MAX:
-            _MEANS.clear()
-        _MEANS[key] = means
-    return means
+    published batch, children past compulsory-school age left out; once per batch and scope
+    (one GROUP BY per batch, not one per card)."""
+
+    def compute(batch_id: int) -> dict[tuple[str, str], tuple[float, int]]:
+        column = LEVELS[level]
+        where = [Score.batch_id == batch_id, Score.tier != PAST_AGE_TIER]
+        clause = scope_clause(scope)
+        if clause is not None:
+            where.append(clause)
+        return {
+            (county, place): (float(mean), int(n))
+            for county, place, mean, n in conn.execute(
+                select(Score.county, column, func.avg(Score.risk), func.count())
+                .where(*where)
+                .group_by(Score.county, column)
+            )
+        }
+
+    return for_latest_batch(conn, ("place_means", scope, level), compute) or {}
