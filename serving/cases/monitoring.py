@@ -20,6 +20,7 @@ from serving.cases.periods import Period, previous_end, term_start
 from serving.cases.scope import case_scope
 from serving.models import Score
 from serving.store.batch_cache import for_latest_batch
+from serving.store.scope import scope_clause
 
 Level = Literal["county", "township", "school", "village"]
 LEVEL_KEYS: dict[str, tuple[str, ...]] = {
@@ -128,12 +129,9 @@ def _enrolled_query(conn: Connection, who: Principal, latest: int) -> list:
         .where(Score.batch_id == latest)
         .group_by(Score.county, Score.township, Score.school_id)
     )
-    scope = who.scope
-    if scope.column is not None:
-        query = query.where(getattr(Score, scope.column) == scope.value)
-        if scope.county is not None:
-            query = query.where(Score.county == scope.county)
-    return conn.execute(query).all()
+    # The score store's own scope rule: a scope without its county sees nothing.
+    clause = scope_clause(who.scope)
+    return conn.execute(query if clause is None else query.where(clause)).all()
 
 
 def monitoring(

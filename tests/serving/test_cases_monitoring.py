@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from features.validate import load_tables
+from serving.auth import Principal, Scope
 from serving.cases.monitoring import COUNTS, monitoring, totals
 from serving.cases.periods import period_start, previous_end, term_start
 from serving.cases.sync import sync_cases
 from serving.store import ScoreStore
 from tests.serving.cases_helpers import who
+from tests.serving.serving_rows import AS_OF, county_rows
 from tests.serving.test_cases_sync import _out_of_school_by_township
 
 
@@ -107,3 +109,26 @@ def test_the_xlsx_totals_match_monitoring(synced: ScoreStore, period: str, lang:
         expected[s] for s in ("suspected", "confirmed", "persuading", "returned")
     )
     assert ("乡镇" in book.sheetnames) == (period == "quarter" and lang == "zh")
+
+
+def test_a_scope_without_its_county_counts_nobody(tmp_path: Path) -> None:
+    """Two counties with the same township names: a township scope pinned to its county
+    counts that county's children only; one without its county (never stored by `users add`,
+    but possible in an old store) counts nobody, as every other read of the store."""
+    store = ScoreStore.open(f"sqlite:///{tmp_path / 's.sqlite'}")
+    rows = county_rows(300, seed=1)
+    for row in rows:  # C1's townships T2/T3 renamed T0/T1: the names repeat across counties
+        row["township"] = {"T2": "T0", "T3": "T1"}.get(row["township"], row["township"])
+    store.publish_batch(AS_OF, "1", rows)
+    pinned = who(store, "township:C0/T0")
+    unpinned = Principal(pinned.user_id, pinned.name, pinned.role, Scope("township", "T0"))
+    on = AS_OF + dt.timedelta(days=1)
+    try:
+        with store.engine.connect() as conn:
+            mine = totals(monitoring(conn, pinned, "school", on))
+            none = totals(monitoring(conn, unpinned, "school", on))
+    finally:
+        store.close()
+    expected = sum(1 for r in rows if (r["county"], r["township"]) == ("C0", "T0"))
+    assert mine["enrolled"] == expected > 0
+    assert none["enrolled"] == 0
