@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import typer
 
 from dropout_risk.console import console, fail, progress
+
+T = TypeVar("T")
 
 
 def generate(
@@ -75,56 +78,43 @@ def generate(
     ] = None,
 ) -> None:
     """Write a realistic synthetic county (or a province of counties) in the input data contract."""
-    from features.errors import UserError
     from features.synthetic import generate_county
+    from features.synthetic.province import generate_province
 
     if counties is not None:
-        _generate_province(out_dir, counties, students, years, seed, start_year, calendar,
-                           export_date, visit_effect)  # fmt: skip
-        return
-
-    with progress() as bar:
-        task = bar.add_task("Generating", total=100)
-
-        def step(stage: str, fraction: float) -> None:
-            bar.update(task, description=stage, completed=round(100 * fraction))
-
-        try:
-            summary = generate_county(
-                out_dir,
-                students=students,
-                years=years,
-                seed=seed,
-                fmt=fmt,
-                start_year=start_year,
-                progress=step,
-                calendar=calendar,
-                export_date=export_date,
-                residents=residents,
-                visit_effect=visit_effect,
-                truth_dir=truth_dir,
+        if visit_effect is not None:
+            fail("--counties writes no home visits; drop --visit-effect (or --counties).")
+        summary = _with_progress(
+            lambda step: generate_province(
+                out_dir, counties, students, years, seed, start_year, calendar, export_date, step
             )
-        except UserError as exc:
-            fail(str(exc))
+        )
+        console.print(summary.describe(), highlight=False)
+        return
+    summary = _with_progress(
+        lambda step: generate_county(
+            out_dir,
+            students=students,
+            years=years,
+            seed=seed,
+            fmt=fmt,
+            start_year=start_year,
+            progress=step,
+            calendar=calendar,
+            export_date=export_date,
+            residents=residents,
+            visit_effect=visit_effect,
+            truth_dir=truth_dir,
+        )
+    )
     console.print(summary.describe())
 
 
-def _generate_province(
-    out_dir: Path,
-    counties: int,
-    students: int,
-    years: int,
-    seed: int,
-    start_year: int,
-    calendar: str,
-    export_date: str | None,
-    visit_effect: float | None,
-) -> None:
+def _with_progress(make: Callable[[Callable[[str, float], None]], T]) -> T:
+    """`make(step)` under a progress bar that `step(stage, fraction)` moves; a `UserError`
+    (a bad option value) ends the command with its one line."""
     from features.errors import UserError
-    from features.synthetic.province import generate_province
 
-    if visit_effect is not None:
-        fail("--counties writes no home visits; drop --visit-effect (or --counties).")
     with progress() as bar:
         task = bar.add_task("Generating", total=100)
 
@@ -132,12 +122,9 @@ def _generate_province(
             bar.update(task, description=stage, completed=round(100 * fraction))
 
         try:
-            summary = generate_province(
-                out_dir, counties, students, years, seed, start_year, calendar, export_date, step
-            )
+            return make(step)
         except UserError as exc:
             fail(str(exc))
-    console.print(summary.describe(), highlight=False)
 
 
 def register(app: typer.Typer) -> None:
