@@ -15,9 +15,11 @@ DEFAULT_HORIZON_DAYS = 180
 def me(who: CurrentUser, store: Store, models: Models) -> Me:
     """Your name and scope; how many of the batch's planned visits fall in your scope.
 
-    The batch's high tier is exactly the visit capacity of the model's spec (a count, or a
-    share of everyone scored), taken by overall rank; the high-tier students in your scope
-    are therefore your share of that capacity, and they are the first ones on your list.
+    The high tier is the one tier rule's (`training/tiers.py`): risk at or above the cut-off
+    found at the spec's visit capacity on the model's test snapshot. A batch's high tier is
+    therefore close to, not exactly, that capacity (more children above the bar on a worse
+    day, fewer on a better one); the high-tier students in your scope are the first ones on
+    your list.
     """
     summary = store.scope_summary(who)
     horizon = models.current.scorer.meta.get("horizon_days", DEFAULT_HORIZON_DAYS)
